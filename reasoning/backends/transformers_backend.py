@@ -1,0 +1,168 @@
+"""Hugging Face transformers backend: batched `generate` with a KV cache, on CPU or GPU.
+
+Sampling is done by our own logits processor with one `torch.Generator` per sequence, seeded per sample, and
+`generate` itself runs greedy over the processor's one-hot output. That keeps a sample's random stream private:
+the same (seed, problem, sample index) gives the same text whatever else shares its batch, and a resumed run
+continues exactly where an uninterrupted one would have gone. The processor also records each chosen token's
+log-probability under the sampling distribution.
+
+Requests are sorted by prompt length and batched with left padding, so little compute goes to padding.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from reasoning.backends.base import BackendError, Completion, SampleRequest
+from reasoning.config import SamplingConfig
+from reasoning.prompts import render_prompt
+
+
+class _SeededSampler:
+    """A transformers logits processor that samples each row with its own generator (see module docstring)."""
+
+    def __init__(self, seeds: list[int], sampling: SamplingConfig) -> None:
+        self.generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+        self.sampling = sampling
+        self.logprobs: list[list[float]] = [[] for _ in seeds]
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        logits = scores.float()  # (B, V)
+        sampling = self.sampling
+        if sampling.temperature == 0:
+            choice = logits.argmax(dim=-1)  # (B,)
+            logprob_table = torch.log_softmax(logits, dim=-1)
+        else:
+            logits = logits / sampling.temperature
+            if sampling.top_k:
+                kth = torch.topk(logits, min(sampling.top_k, logits.shape[-1]), dim=-1).values[:, -1:]
+                logits = logits.masked_fill(logits < kth, float("-inf"))
+            if sampling.top_p < 1.0:
+                sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
+                cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
+                drop_sorted = cumulative - torch.softmax(sorted_logits, dim=-1) > sampling.top_p
+                logits = logits.masked_fill(drop_sorted.scatter(-1, order, drop_sorted), float("-inf"))
+            logprob_table = torch.log_softmax(logits, dim=-1)
+            probs = logprob_table.exp()
+            choice = torch.stack(
+                [torch.multinomial(probs[row], 1, generator=gen)[0] for row, gen in enumerate(self.generators)]
+            )
+        for row in range(len(self.generators)):
+            self.logprobs[row].append(float(logprob_table[row, choice[row]]))
+        forced = torch.full_like(scores, float("-inf"))
+        forced[torch.arange(scores.shape[0]), choice] = 0.0
+        return forced
+
+
+class TransformersBackend:
+    """Loads a causal LM directory (or hub id) with `AutoModelForCausalLM` and samples from it."""
+
+    name = "transformers"
+
+    def __init__(self, model_path: str, *, batch_size: int = 64, static_cache: bool = True, device: str | None = None):
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        self.model_path = str(model_path)
+        self.batch_size = batch_size
+        self.static_cache = static_cache
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
+            self.model = AutoModelForCausalLM.from_pretrained(self.model_path, dtype="auto").to(self.device)
+        except (OSError, ValueError) as error:
+            raise BackendError(f"cannot load model {self.model_path!r}: {' '.join(str(error).split())[:300]}") from error
+        self.model.eval()
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+
+    def render_prompt(self, question: str, *, system_prompt: str | None = None, think: bool = False) -> str:
+        return render_prompt(self.tokenizer, question, system_prompt=system_prompt, think_prefix=think)
+
+    def generate(self, requests: list[SampleRequest], sampling: SamplingConfig) -> list[Completion]:
+        order = sorted(range(len(requests)), key=lambda i: len(requests[i].prompt))
+        results: list[Completion | None] = [None] * len(requests)
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            for index, completion in zip(chunk, self._generate_batch([requests[i] for i in chunk], sampling)):
+                results[index] = completion
+        return [r for r in results if r is not None]
+
+    def _generate_batch(self, requests: list[SampleRequest], sampling: SamplingConfig) -> list[Completion]:
+        from transformers import LogitsProcessorList
+
+        started = time.perf_counter()
+        encoded = self.tokenizer(
+            [r.prompt for r in requests], return_tensors="pt", padding=True, add_special_tokens=False
+        ).to(self.device)
+        sampler = _SeededSampler([r.seed for r in requests], sampling)
+        kwargs: dict[str, Any] = {}
+        if sampling.stop:
+            kwargs.update(stop_strings=list(sampling.stop), tokenizer=self.tokenizer)
+        if self.static_cache:
+            kwargs["cache_implementation"] = "static"
+        try:
+            with torch.inference_mode():
+                output = self.model.generate(
+                    **encoded,
+                    do_sample=False,
+                    max_new_tokens=sampling.max_tokens,
+                    logits_processor=LogitsProcessorList([sampler]),
+                    pad_token_id=self.tokenizer.pad_token_id,
+                    eos_token_id=self.model.generation_config.eos_token_id or self.tokenizer.eos_token_id,
+                    temperature=None,
+                    top_p=None,
+                    top_k=None,
+                    **kwargs,
+                )
+        except torch.OutOfMemoryError as error:
+            raise BackendError(f"out of memory generating {len(requests)} sequences; lower --batch-size") from error
+        latency = time.perf_counter() - started
+        generated = output[:, encoded["input_ids"].shape[1] :]  # (B, new tokens)
+        return [
+            self._completion(generated[row], sampler.logprobs[row], sampling, latency) for row in range(len(requests))
+        ]
+
+    def _completion(self, ids: torch.Tensor, logprobs: list[float], sampling: SamplingConfig, latency: float) -> Completion:
+        eos_ids = self.model.generation_config.eos_token_id or self.tokenizer.eos_token_id
+        eos_ids = set(eos_ids if isinstance(eos_ids, list) else [eos_ids])
+        tokens: list[int] = []
+        finish = "length"
+        for token in ids.tolist():
+            if token in eos_ids:
+                finish = "stop"
+                break
+            if token == self.tokenizer.pad_token_id and token not in eos_ids:
+                break
+            tokens.append(token)
+        text = self.tokenizer.decode(tokens, skip_special_tokens=True)
+        for stop in sampling.stop:  # OpenAI semantics: the stop string ends the text and is not part of it
+            if stop in text:
+                text, finish = text[: text.index(stop)], "stop"
+        return Completion(
+            text=text,
+            token_ids=tuple(tokens),
+            finish_reason=finish,
+            logprobs=tuple(logprobs[: len(tokens)]),
+            latency_s=latency,
+        )
+
+
+def model_fingerprint(model_path: str) -> str | None:
+    """sha256 over a local model's config and weight files (None for hub ids), recorded in run manifests."""
+    import hashlib
+
+    path = Path(model_path)
+    if not path.is_dir():
+        return None
+    digest = hashlib.sha256()
+    for file in sorted(path.glob("*.json")) + sorted(path.glob("*.safetensors")):
+        digest.update(file.name.encode())
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]

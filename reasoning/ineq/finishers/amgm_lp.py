@@ -1,0 +1,158 @@
+"""Linear-programming finisher: the goal polynomial as a nonnegative combination of known-nonnegative pieces.
+
+Pieces (columns): weighted AM-GM between monomials of the goal (pairs and triples of its positive terms around each
+negative term; this subsumes Muirhead for these supports), Schur's inequality times monomials, squared differences
+(x_i - x_j)**2 times monomials, monomials, monomials times inequality constraints, and free multiples of monomials
+times equality constraints. HiGHS finds a vertex; the vertex is then recomputed exactly over the rationals, so the
+certificate is exact (rounding is a fallback when the exact recomputation fails).
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import numpy as np
+
+from reasoning.ineq.finishers.common import (
+    Exps, Goal, PolyDict, degree, is_homogeneous, mono_mult, monomials, mul, solve_exact,
+)
+
+MAX_COLUMNS = 6000
+MAX_TRIPLE_POINTS = 24  # triples of positive terms are enumerated only below this many positive terms
+
+
+def _even_ok(m: Exps, nonneg: tuple[bool, ...]) -> bool:
+    return all(ok or e % 2 == 0 for e, ok in zip(m, nonneg))
+
+
+def _barycentric(points: list[Exps], target: Exps) -> list[Fraction] | None:
+    rows = [[Fraction(p[i]) for p in points] for i in range(len(target))] + [[Fraction(1)] * len(points)]
+    rhs = [Fraction(t) for t in target] + [Fraction(1)]
+    w = solve_exact(rows, rhs)
+    if w is None or any(v < 0 for v in w):
+        return None
+    check = [sum(wi * p[i] for wi, p in zip(w, points)) for i in range(len(target))]
+    return w if check == list(target) else None
+
+
+def _amgm_columns(goal: Goal, cols: list) -> None:
+    pos = [m for m, c in goal.poly.items() if c > 0 and _even_ok(m, goal.nonneg)]
+    neg = [m for m, c in goal.poly.items() if c < 0]
+    sizes = [2, 3] if len(pos) <= MAX_TRIPLE_POINTS else [2]
+    for target in neg:
+        for size in sizes:
+            for combo in itertools.combinations(pos, size):
+                if any(all(p[i] < target[i] for p in combo) or all(p[i] > target[i] for p in combo)
+                       for i in range(goal.nvars)):
+                    continue
+                w = _barycentric(list(combo), target)
+                if w is None or any(v == 0 for v in w):
+                    continue
+                poly = {p: wi for p, wi in zip(combo, w)}
+                poly[target] = poly.get(target, Fraction(0)) - 1
+                term = {"kind": "amgm", "mult": {}, "points": [list(p) for p in combo],
+                        "weights": [str(v) for v in w]}
+                cols.append((term, poly, False))
+                if len(cols) > MAX_COLUMNS:
+                    return
+
+
+def _mults(goal: Goal, deg: int, homogeneous: bool) -> list[Exps]:
+    if deg < 0:
+        return []
+    ms = monomials(goal.nvars, deg, deg if homogeneous else 0)
+    return [m for m in ms if _even_ok(m, goal.nonneg)]
+
+
+def _var(goal: Goal, i: int) -> Exps:
+    return tuple(int(j == i) for j in range(goal.nvars))
+
+
+def _structured_columns(goal: Goal, cols: list, deg: int, homogeneous: bool) -> None:
+    n, names = goal.nvars, goal.names
+    nonneg_idx = [i for i in range(n) if goal.nonneg[i]]
+    for triple in itertools.combinations(nonneg_idx, 3):
+        for t in range(0, deg - 1):
+            x, y, z = (_var(goal, i) for i in triple)
+            schur: PolyDict = {}
+            for p, q, r in ((x, y, z), (y, z, x), (z, x, y)):
+                pt = tuple(t * e for e in p)
+                diff = mul({p: Fraction(1), q: Fraction(-1)}, {p: Fraction(1), r: Fraction(-1)})
+                for m, c in mul({pt: Fraction(1)}, diff).items():
+                    schur[m] = schur.get(m, Fraction(0)) + c
+            schur = {m: c for m, c in schur.items() if c}
+            for m in _mults(goal, deg - t - 2, homogeneous):
+                term = {"kind": "schur", "mult": mono_mult(m, names), "vars": [names[i] for i in triple], "t": t}
+                cols.append((term, mul({m: Fraction(1)}, schur), False))
+    for i, j in itertools.combinations(range(n), 2):
+        sq = {tuple(2 * e for e in _var(goal, i)): Fraction(1), tuple(2 * e for e in _var(goal, j)): Fraction(1),
+              tuple(a + b for a, b in zip(_var(goal, i), _var(goal, j))): Fraction(-2)}
+        for m in _mults(goal, deg - 2, homogeneous):
+            term = {"kind": "sq", "mult": mono_mult(m, names), "poly": f"{names[i]} - {names[j]}"}
+            cols.append((term, mul({m: Fraction(1)}, sq), False))
+    for k, g in enumerate(goal.inequalities):
+        for m in _mults(goal, deg - degree(g), False):
+            term = {"kind": "mono", "mult": {**mono_mult(m, names), f"g{k}": 1}}
+            cols.append((term, mul({m: Fraction(1)}, g), False))
+
+
+def _equality_columns(goal: Goal, cols: list, deg: int) -> None:
+    for j, e in enumerate(goal.equalities):
+        for m in monomials(goal.nvars, max(deg - degree(e), 0) + 1):
+            cols.append(({"eq": j, "m": m}, mul({m: Fraction(1)}, e), True))
+
+
+def lp_certificate(goal: Goal, use_structured: bool = True) -> dict | None:
+    """Find terms (and equality multipliers) with goal.poly == sum of terms + sum h_j e_j; None if none found."""
+    from scipy.optimize import linprog
+
+    deg = degree(goal.poly)
+    homogeneous = is_homogeneous(goal.poly) and not goal.equalities
+    cols: list = []
+    _amgm_columns(goal, cols)
+    if use_structured:
+        _structured_columns(goal, cols, deg, homogeneous)
+    _equality_columns(goal, cols, deg)
+    rows_set = set(goal.poly)
+    for _, poly, _ in cols:
+        rows_set.update(poly)
+    for m in sorted(rows_set):
+        if _even_ok(m, goal.nonneg):
+            cols.append(({"kind": "mono", "mult": mono_mult(m, goal.names)}, {m: Fraction(1)}, False))
+    if len(cols) > 4 * MAX_COLUMNS:
+        return None
+    rows = sorted(rows_set)
+    index = {m: i for i, m in enumerate(rows)}
+    A = np.zeros((len(rows), len(cols)))
+    for j, (_, poly, _) in enumerate(cols):
+        for m, c in poly.items():
+            A[index[m], j] = float(c)
+    b = np.array([float(goal.poly.get(m, 0)) for m in rows])
+    bounds = [(None, None) if free else (0, None) for _, _, free in cols]
+    cost = np.array([0.0 if free else 1.0 for _, _, free in cols])
+    res = linprog(cost, A_eq=A, b_eq=b, bounds=bounds, method="highs-ds")
+    if res.status != 0:
+        return None
+    return _exact(goal, cols, rows, index, res.x)
+
+
+def _exact(goal: Goal, cols: list, rows: list, index: dict, x: np.ndarray) -> dict | None:
+    support = [j for j in range(len(cols)) if abs(x[j]) > 1e-10]
+    matrix = [[Fraction(0)] * len(support) for _ in rows]
+    for k, j in enumerate(support):
+        for m, c in cols[j][1].items():
+            matrix[index[m]][k] = c
+    rhs = [goal.poly.get(m, Fraction(0)) for m in rows]
+    used = [i for i, row in enumerate(matrix) if any(row) or rhs[i]]
+    lam = solve_exact([matrix[i] for i in used], [rhs[i] for i in used])
+    if lam is None or any(v < 0 for v, j in zip(lam, support) if not cols[j][2]):
+        return None
+    terms, multipliers = [], [dict() for _ in goal.equalities]
+    for v, j in zip(lam, support):
+        spec = cols[j][0]
+        if cols[j][2]:
+            multipliers[spec["eq"]][spec["m"]] = multipliers[spec["eq"]].get(spec["m"], Fraction(0)) + v
+        elif v:
+            terms.append({**spec, "c": str(v)})
+    return {"terms": terms, "equality_multipliers": multipliers}

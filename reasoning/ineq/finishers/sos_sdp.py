@@ -1,0 +1,2 @@
+def sos_certificate(goal):
+    return None

@@ -1,0 +1,156 @@
+"""Normalisation: candidate substitution steps for a state, the polynomial goal, and homogenisation.
+
+Substitution steps are recorded as dicts that `transforms.apply_step` (and so the checker) replays. Homogenisation
+is not a step: it only finds equality multipliers h with N_hom = N + h * e, which the certificate carries.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import sympy as sp
+
+from reasoning.ineq.finishers.common import Goal, PolyDict, add, degree, is_homogeneous, mul, power, to_dict
+from reasoning.ineq.transforms import State, StepError, apply_step, is_polynomial_state, polynomial_goal
+
+_NEW_NAMES = "xyzuvwpqrstklmn"
+
+
+def _fresh_names(state: State, count: int, taken: set[str] | None = None) -> list[str]:
+    taken = set(state.names) | (taken or set())
+    out = []
+    for base in list(_NEW_NAMES) + [f"{c}{i}" for i in range(1, 9) for c in _NEW_NAMES]:
+        if base not in taken and base not in ("sqrt", "cbrt"):
+            out.append(base)
+            taken.add(base)
+            if len(out) == count:
+                return out
+    raise StepError("ran out of fresh variable names")
+
+
+def _radicals(state: State) -> dict[sp.Expr, int]:
+    """Radical bases in the state -> lcm of their exponent denominators."""
+    out: dict[sp.Expr, int] = {}
+    for e in (state.expr, *state.equalities, *(g for g, _ in state.inequalities)):
+        for node in sp.preorder_traversal(e):
+            if node.is_Pow and node.exp.is_Rational and not node.exp.is_Integer:
+                out[node.base] = math.lcm(out.get(node.base, 1), int(node.exp.q))
+    return out
+
+
+def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
+    """(name, macro-step) pairs worth trying from this state; a macro-step is a list of step dicts."""
+    out: list[tuple[str, list[dict]]] = []
+    radicals = _radicals(state)
+    symbols = state.symbols
+    var_roots = {str(b): q for b, q in radicals.items() if b in symbols.values()}
+    if var_roots and not any(d == "real" for _, d in state.domains):
+        k = math.lcm(*var_roots.values())
+        names = _fresh_names(state, len(state.names))
+        out.append(("power_sub_all", [{"kind": "power_sub", "var": v, "new": n, "k": k}
+                                      for v, n in zip(state.names, names)]))
+        if len(var_roots) < len(state.names):
+            names = _fresh_names(state, len(var_roots))
+            out.append(("power_sub_some", [{"kind": "power_sub", "var": v, "new": n, "k": q}
+                                           for (v, q), n in zip(sorted(var_roots.items()), names)]))
+    others = [(b, q) for b, q in radicals.items() if b not in symbols.values()]
+    if others and not var_roots and not any(d == "real" for _, d in state.domains):
+        names = _fresh_names(state, len(others))
+        out.append(("radical_aux", [{"kind": "radical", "base": str(b), "q": q, "new": n}
+                                    for (b, q), n in zip(sorted(others, key=str), names)]))
+    for index, e in enumerate(state.equalities):
+        if is_polynomial_state(state):
+            macro = _product_constraint(state, index, e)
+            if macro:
+                out.append(("product_root", macro))
+    if len(state.names) == 3 and all(d == "positive" for _, d in state.domains):
+        a, b, c = (symbols[n] for n in state.names)
+        needed = {sp.expand(b + c - a), sp.expand(c + a - b), sp.expand(a + b - c)}
+        if needed <= {sp.expand(g) for g, s in state.inequalities if s}:
+            out.append(("ravi", [{"kind": "ravi", "new": _fresh_names(state, 3)}]))
+    return out
+
+
+def _product_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:
+    """For x1*...*xk = c (positive variables), substitute xi = yi**k and take the k-th root of the constraint."""
+    gens = [state.symbols[n] for n in state.names]
+    poly = sp.Poly(e, *gens)
+    terms = poly.terms()
+    if len(terms) != 2 or sum(terms[1][0]) != 0 or terms[1][1] >= 0 or any(x > 1 for x in terms[0][0]):
+        return None
+    involved = [n for n, x in zip(state.names, terms[0][0]) if x]
+    k = len(involved)
+    constant = sp.Rational(-terms[1][1] / terms[0][1])
+    if k < 2 or not (constant ** sp.Rational(1, k)).is_Rational or terms[0][1] != 1:
+        return None
+    if any(state.domain(n) != "positive" for n in involved):
+        return None
+    names = _fresh_names(state, k)
+    steps = [{"kind": "power_sub", "var": v, "new": n, "k": k} for v, n in zip(involved, names)]
+    return steps + [{"kind": "eq_root", "index": index, "k": k}]
+
+
+def apply_macro(state: State, macro: list[dict]) -> State:
+    for step in macro:
+        state = apply_step(state, step)
+    return state
+
+
+def goal_of(state: State) -> Goal:
+    """The finisher goal (N >= 0 with the state's constraints as polynomials)."""
+    N, _ = polynomial_goal(state)
+    gens = N.gens
+    poly = lambda e: to_dict(sp.Poly(sp.expand(e), *gens, domain="QQ"))
+    return Goal(
+        names=state.names,
+        domains=tuple(d for _, d in state.domains),
+        poly=to_dict(N),
+        equalities=tuple(poly(e) for e in state.equalities),
+        inequalities=tuple(poly(g) for g, _ in state.inequalities),
+        strict=state.strict,
+        ineq_strict=tuple(s for _, s in state.inequalities),
+    )
+
+
+def homogenize(goal: Goal) -> tuple[Goal, list[PolyDict]] | None:
+    """Use one equality L - k = 0 (L homogeneous, k != 0) to make the goal homogeneous.
+
+    Returns the homogeneous goal (without equalities) and the multipliers h_j with hom = N + sum h_j e_j."""
+    if is_homogeneous(goal.poly) and not goal.equalities:
+        return None
+    n = goal.nvars
+    for j, e in enumerate(goal.equalities):
+        constant = e.get((0,) * n, Fraction(0))
+        L = {m: c for m, c in e.items() if sum(m)}
+        if not constant or not L or not is_homogeneous(L):
+            continue
+        dl = degree(L)
+        ratio = {m: c / -constant for m, c in L.items()}  # L / k, equal to 1 on the constraint
+        degrees = {sum(m) for m in goal.poly}
+        if len({d % dl for d in degrees}) > 1:
+            continue
+        top = max(degrees)
+        hom: PolyDict = {}
+        for m, c in goal.poly.items():
+            hom = add(hom, mul({m: c}, power(ratio, (top - sum(m)) // dl, n)))
+        diff = add(hom, goal.poly, Fraction(-1))
+        h = _divide(diff, e, n)
+        if h is None:
+            continue
+        multipliers = [dict() for _ in goal.equalities]
+        multipliers[j] = h
+        others = tuple(x for i, x in enumerate(goal.equalities) if i != j)
+        # the other equalities are kept out: the homogeneous goal is proved on the whole domain
+        del others
+        new = Goal(goal.names, goal.domains, hom, (), goal.inequalities, goal.strict, goal.ineq_strict)
+        return new, multipliers
+    return None
+
+
+def _divide(p: PolyDict, e: PolyDict, n: int) -> PolyDict | None:
+    gens = sp.symbols(f"v0:{n}")
+    to = lambda d: sp.Poly.from_dict({m: sp.Rational(c.numerator, c.denominator) for m, c in d.items()} or {(0,) * n: 0},
+                                     *gens, domain="QQ")
+    q, r = sp.div(to(p), to(e))
+    return to_dict(q) if r.is_zero else None

@@ -1,0 +1,139 @@
+"""Numerical counterexample search: vectorised random sampling plus a short local optimisation.
+
+Used to prune false goals before any proof attempt and by the dataset sanity test. It can only ever *refute*: a
+point where the goal fails by more than a relative tolerance. Finding nothing proves nothing.
+
+Sampling: positive variables are exp(normal), nonnegative ones are sometimes set to exactly 0, real ones are
+normal; one equality of the form L = k with L homogeneous is met by scaling each point; points violating an
+inequality constraint are dropped. Problems with other equalities are sampled by minimising the squared violation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+
+from reasoning.ineq.problem import ParsedProblem
+
+TOLERANCE = 1e-7  # relative violation needed to call a point a counterexample
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    point: dict[str, float]
+    value: float  # goal expression f (f >= 0 claimed) at the point
+
+
+def _scale_for(parsed: ParsedProblem):
+    """(L as numpy fn, degree, k) for a single equality L - k = 0 with L homogeneous, else None."""
+    if len(parsed.equalities) != 1:
+        return None
+    poly = sp.Poly(parsed.equalities[0], *parsed.symbols)
+    k = -poly.coeff_monomial(1)
+    rest = poly.as_expr() + k
+    degrees = {sum(m) for m in sp.Poly(rest, *parsed.symbols).monoms()} if rest != 0 else set()
+    if k == 0 or len(degrees) != 1:
+        return None
+    return sp.lambdify(parsed.symbols, rest, "numpy"), degrees.pop(), float(k)
+
+
+def _samples(parsed: ParsedProblem, count: int, rng: np.random.Generator) -> np.ndarray:
+    n, domain = len(parsed.symbols), parsed.problem.domain
+    if domain == "real":
+        x = rng.normal(size=(count, n)) * rng.choice([0.3, 1.0, 3.0], size=(count, 1))
+    else:
+        x = np.exp(rng.normal(size=(count, n)) * rng.choice([0.3, 1.0, 2.5], size=(count, 1)))
+        # near-equal points, where olympiad inequalities are tight
+        x[: count // 4] = 1.0 + 0.05 * rng.normal(size=(count // 4, n))
+        x = np.abs(x)
+        if domain == "nonnegative":
+            mask = rng.random((count, n)) < 0.15
+            x[mask] = 0.0
+    return x
+
+
+class _Feasibility:
+    """Compiled constraint handling: `__call__` scales points onto the equality and drops infeasible ones."""
+
+    def __init__(self, parsed: ParsedProblem):
+        self.scale = _scale_for(parsed)
+        self.impossible = bool(parsed.equalities) and self.scale is None
+        self.checks = [(sp.lambdify(parsed.symbols, g, "numpy"), strict) for g, strict in parsed.inequalities]
+
+    def __call__(self, x: np.ndarray, rescale: bool = True) -> np.ndarray:
+        if self.impossible:
+            return np.zeros((0, x.shape[1]))
+        with np.errstate(all="ignore"):
+            if self.scale is not None and rescale:
+                fn, deg, k = self.scale
+                values = np.asarray(fn(*x.T), dtype=float) * np.ones(len(x))
+                x = x * ((k / values) ** (1.0 / deg))[:, None]
+                x = x[np.isfinite(x).all(axis=1)]
+            for fn, strict in self.checks:
+                values = np.asarray(fn(*x.T), dtype=float) * np.ones(len(x))
+                x = x[values > 0] if strict else x[values >= 0]
+        return x
+
+
+def find_counterexample(parsed: ParsedProblem, samples: int = 4000, seed: int = 0,
+                        optimise: int = 4) -> Counterexample | None:
+    """Search for a point violating the goal; None when none is found."""
+    rng = np.random.default_rng(seed)
+    f = sp.lambdify(parsed.symbols, parsed.goal_expr, "numpy")
+    scale_expr = sp.lambdify(parsed.symbols, sum(abs(t) for t in sp.Add.make_args(sp.expand(parsed.goal_expr))),
+                             "numpy")
+    feasible = _Feasibility(parsed)
+    x = feasible(_samples(parsed, samples, rng))
+    if len(x) == 0:
+        return None
+    with np.errstate(all="ignore"):
+        values = np.asarray(f(*x.T), dtype=complex) * np.ones(len(x))
+        scales = np.abs(np.asarray(scale_expr(*x.T), dtype=complex)) * np.ones(len(x)) + 1e-12
+    real = np.abs(values.imag) < 1e-9
+    rel = np.where(real & np.isfinite(values.real), values.real / scales.real, np.inf)
+    worst = np.argsort(rel)
+    if rel[worst[0]] < -TOLERANCE and not parsed.strict or rel[worst[0]] <= -TOLERANCE:
+        return _found(parsed, x[worst[0]], values[worst[0]].real)
+    return _optimise(parsed, f, feasible, x[worst[:optimise]])
+
+
+def _optimise(parsed: ParsedProblem, f, feasible: _Feasibility, starts: np.ndarray) -> Counterexample | None:
+    from scipy.optimize import minimize
+
+    domain = parsed.problem.domain
+    to_x = (lambda u: u) if domain == "real" else (lambda u: u * u)
+    from_x = (lambda x: x) if domain == "real" else (lambda x: np.sqrt(np.maximum(x, 0)))
+    scale = feasible.scale
+
+    def project(u: np.ndarray) -> np.ndarray:
+        x = to_x(u)
+        if scale is not None:
+            fn, deg, k = scale
+            value = float(fn(*x))
+            x = x * (k / value) ** (1.0 / deg) if value > 0 else x * np.nan
+        return x
+
+    def objective(u: np.ndarray) -> float:
+        with np.errstate(all="ignore"):
+            x = project(u)
+            value = complex(f(*x))
+            if not np.isfinite(value.real) or abs(value.imag) > 1e-9 or not feasible(x[None, :], False).size:
+                return 1e6
+            return value.real / (1.0 + float(np.abs(x).sum()) ** 2)
+
+    for start in starts:
+        res = minimize(objective, from_x(start), method="Nelder-Mead",
+                       options={"maxiter": 200, "xatol": 1e-9, "fatol": 1e-12})
+        x = project(res.x)
+        with np.errstate(all="ignore"):
+            value = complex(f(*x))
+        if np.isfinite(value.real) and abs(value.imag) < 1e-9 and feasible(x[None, :], False).size:
+            if value.real < -TOLERANCE * (1.0 + float(np.abs(x).sum()) ** 2):
+                return _found(parsed, x, value.real)
+    return None
+
+
+def _found(parsed: ParsedProblem, x: np.ndarray, value: float) -> Counterexample:
+    return Counterexample({str(s): float(v) for s, v in zip(parsed.symbols, x)}, float(value))

@@ -1,0 +1,163 @@
+"""Safe parser for inequality statements: tokenize, recursive descent, SymPy objects.
+
+No Python is ever evaluated: the grammar knows numbers, the declared variable names, `+ - * / ^ **`, parentheses and
+a whitelist of functions (`sqrt`, `cbrt`). Anything else raises `ParseError` naming the offending position.
+
+>>> from sympy import symbols
+>>> a, b = symbols("a b")
+>>> parse_expr("a^2 + 1/2*b", ["a", "b"])
+a**2 + b/2
+>>> parse_relation("sqrt(a) >= b", ["a", "b"])
+(sqrt(a), '>=', b)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import sympy as sp
+
+MAX_TEXT_LENGTH = 4000  # characters; statements are short, longer text is hostile or a mistake
+MAX_DEPTH = 60  # nesting depth of parentheses / unary operators
+MAX_EXPONENT = 64  # |integer exponent| allowed in `x^n`, so `2^2^2^2^2` cannot blow up
+
+RELATIONS = (">=", "<=", ">", "<", "=")
+_TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|>=|<=|==|[-+*/^(),<>=]))")
+_FUNCTIONS = {"sqrt": lambda x: sp.sqrt(x), "cbrt": lambda x: sp.Pow(x, sp.Rational(1, 3))}
+
+
+class ParseError(ValueError):
+    """The text is not a statement this grammar accepts; the message names the position."""
+
+
+def _tokenize(text: str) -> list[tuple[str, str, int]]:
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ParseError(f"text longer than {MAX_TEXT_LENGTH} characters")
+    tokens, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        match = _TOKEN.match(text, pos)
+        if not match:
+            raise ParseError(f"unexpected character {text[pos:].lstrip()[:1]!r} at column {pos + 1}")
+        kind = "num" if match.group(1) else "name" if match.group(2) else "op"
+        value = match.group(1) or match.group(2) or match.group(3)
+        tokens.append((kind, "==" if value == "=" else value, match.start(0) + 1))
+        pos = match.end()
+    tokens.append(("end", "", len(text) + 1))
+    return tokens
+
+
+class _Parser:
+    """Recursive descent: rel := sum (RELOP sum)?; sum := term (('+'|'-') term)*; term := unary (('*'|'/') unary)*;
+    unary := ('-'|'+') unary | power; power := atom (('^'|'**') unary)?; atom := num | var | func '(' sum ')' | '(' sum ')'
+    """
+
+    def __init__(self, text: str, names: Sequence[str] | Mapping[str, sp.Symbol]):
+        self.tokens = _tokenize(text)
+        self.i = 0
+        self.symbols = dict(names) if isinstance(names, Mapping) else {name: sp.Symbol(name) for name in names}
+        self.depth = 0
+
+    def peek(self) -> tuple[str, str, int]:
+        return self.tokens[self.i]
+
+    def take(self, value: str | None = None) -> tuple[str, str, int]:
+        token = self.tokens[self.i]
+        if value is not None and token[1] != value:
+            raise ParseError(f"expected {value!r} at column {token[2]}, found {token[1] or 'end of text'!r}")
+        self.i += 1
+        return token
+
+    def relation(self) -> tuple[sp.Expr, str, sp.Expr]:
+        left = self.sum()
+        kind, op, col = self.peek()
+        if op not in (">=", "<=", ">", "<", "=="):
+            raise ParseError(f"expected a relation (>=, <=, >, <, =) at column {col}")
+        self.take()
+        right = self.sum()
+        self.end()
+        return left, "=" if op == "==" else op, right
+
+    def end(self) -> None:
+        kind, value, col = self.peek()
+        if kind != "end":
+            raise ParseError(f"unexpected {value!r} at column {col}")
+
+    def sum(self) -> sp.Expr:
+        value = self.term()
+        while self.peek()[1] in ("+", "-"):
+            op = self.take()[1]
+            right = self.term()
+            value = value + right if op == "+" else value - right
+        return value
+
+    def term(self) -> sp.Expr:
+        value = self.unary()
+        while self.peek()[1] in ("*", "/"):
+            op = self.take()[1]
+            right = self.unary()
+            if op == "/" and right == 0:
+                raise ParseError("division by zero")
+            value = value * right if op == "*" else value / right
+        return value
+
+    def unary(self) -> sp.Expr:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError(f"expression nested deeper than {MAX_DEPTH}")
+        try:
+            if self.peek()[1] in ("-", "+"):
+                op = self.take()[1]
+                value = self.unary()
+                return -value if op == "-" else value
+            return self.power()
+        finally:
+            self.depth -= 1
+
+    def power(self) -> sp.Expr:
+        base = self.atom()
+        if self.peek()[1] in ("^", "**"):
+            col = self.take()[2]
+            exponent = self.unary()
+            if not exponent.is_Rational:
+                raise ParseError(f"exponent at column {col} must be a rational number")
+            if abs(exponent) > MAX_EXPONENT:
+                raise ParseError(f"exponent at column {col} exceeds {MAX_EXPONENT}")
+            if base == 0 and exponent <= 0:
+                raise ParseError("zero to a non-positive power")
+            return sp.Pow(base, exponent)
+        return base
+
+    def atom(self) -> sp.Expr:
+        kind, value, col = self.take()
+        if kind == "num":
+            return sp.Rational(value)
+        if kind == "name":
+            if value in _FUNCTIONS:
+                self.take("(")
+                inner = self.sum()
+                self.take(")")
+                return _FUNCTIONS[value](inner)
+            if value not in self.symbols:
+                raise ParseError(f"unknown name {value!r} at column {col} (declared variables: {sorted(self.symbols)})")
+            return self.symbols[value]
+        if value == "(":
+            inner = self.sum()
+            self.take(")")
+            return inner
+        raise ParseError(f"unexpected {value or 'end of text'!r} at column {col}")
+
+
+def parse_expr(text: str, names: Sequence[str] | Mapping[str, sp.Symbol]) -> sp.Expr:
+    """Parse an arithmetic expression over the variables `names` (or a name -> Symbol map) into SymPy."""
+    parser = _Parser(text, names)
+    value = parser.sum()
+    parser.end()
+    return value
+
+
+def parse_relation(text: str, names: Sequence[str] | Mapping[str, sp.Symbol]) -> tuple[sp.Expr, str, sp.Expr]:
+    """Parse `lhs OP rhs` with OP one of >=, <=, >, <, = (or ==); returns (lhs, op, rhs)."""
+    return _Parser(text, names).relation()

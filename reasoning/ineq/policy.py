@@ -1,0 +1,99 @@
+"""Ranking of search actions: a hand-written heuristic and a learned logistic model over the same features.
+
+An action is a finisher attempt (`lp_hom`, `buffalo_hom`, `lp`, `buffalo`, `sos_hom`, `sos`) or a substitution
+macro (`power_sub_all`, `power_sub_some`, `radical_aux`, `product_root`, `ravi`). Lower score = tried first.
+The learned policy is trained on the prover's own search traces (`trace` of `ProofResult`): each tried action is a
+sample with label 1 if it closed the goal or lay on the path to the proof. A model-in-the-loop policy (an LLM
+proposing steps) plugs in through the same `Policy.score` interface.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ACTIONS = ("lp_hom", "buffalo_hom", "lp", "buffalo", "sos_hom", "sos",
+           "power_sub_all", "power_sub_some", "radical_aux", "product_root", "ravi")
+STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "inequalities", "radicals",
+                  "real_domain", "neg_fraction", "symmetric", "depth", "polynomial")
+_BASE_COST = {"lp_hom": 1.0, "buffalo_hom": 1.6, "lp": 2.0, "buffalo": 1.8, "sos_hom": 2.5, "sos": 3.0,
+              "power_sub_all": 0.5, "power_sub_some": 0.9, "radical_aux": 1.0, "product_root": 1.2, "ravi": 1.4}
+
+
+def featurize(state_features: dict[str, float], action: str) -> np.ndarray:
+    """Outer product of [1, state features] with the action one-hot: a separate linear model per action."""
+    s = np.array([1.0] + [float(state_features.get(k, 0.0)) for k in STATE_FEATURES])
+    onehot = np.zeros(len(ACTIONS))
+    onehot[ACTIONS.index(action)] = 1.0
+    return np.outer(onehot, s).ravel()
+
+
+class Policy:
+    name = "base"
+
+    def score(self, state_features: dict[str, float], action: str) -> float:
+        raise NotImplementedError
+
+
+class HeuristicPolicy(Policy):
+    """Fixed action costs plus penalties for degree, size and depth (the 'heuristic alone' baseline)."""
+
+    name = "heuristic"
+
+    def score(self, f: dict[str, float], action: str) -> float:
+        cost = _BASE_COST[action] + 0.08 * f.get("degree", 0) + 0.15 * f.get("log_terms", 0) + 0.3 * f["depth"]
+        if action.startswith("sos"):
+            cost += 0.25 * f.get("nvars", 0)
+        return cost
+
+
+@dataclass
+class LearnedPolicy(Policy):
+    """Logistic model: score = -log P(action succeeds | state), trained by `train`."""
+
+    weights: np.ndarray
+    name: str = "learned"
+
+    def probability(self, f: dict[str, float], action: str) -> float:
+        z = float(featurize(f, action) @ self.weights)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    def score(self, f: dict[str, float], action: str) -> float:
+        # tie-break with a small share of the heuristic so untrained actions keep a sensible order
+        return -math.log(self.probability(f, action) + 1e-6) + 0.05 * HeuristicPolicy().score(f, action)
+
+    @classmethod
+    def train(cls, samples: list[tuple[dict, str, int]], l2: float = 1e-2, steps: int = 3000,
+              lr: float = 0.5) -> LearnedPolicy:
+        """Fit by full-batch gradient descent on the logistic loss with L2 (deterministic)."""
+        X = np.stack([featurize(f, a) for f, a, _ in samples])  # (samples, actions * (1 + features))
+        y = np.array([label for _, _, label in samples], dtype=float)
+        scale = np.maximum(np.abs(X).max(axis=0), 1.0)
+        Xs = X / scale
+        w = np.zeros(X.shape[1])
+        pos = max(y.mean(), 1e-3)
+        sample_weight = np.where(y > 0, 0.5 / pos, 0.5 / max(1 - pos, 1e-3))  # balance the classes
+        for _ in range(steps):
+            p = 1.0 / (1.0 + np.exp(-(Xs @ w)))
+            grad = Xs.T @ (sample_weight * (p - y)) / len(y) + l2 * w
+            w -= lr * grad
+        return cls(w / scale)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps({"actions": ACTIONS, "features": STATE_FEATURES,
+                                          "weights": self.weights.tolist()}))
+
+    @classmethod
+    def load(cls, path: str | Path) -> LearnedPolicy:
+        data = json.loads(Path(path).read_text())
+        if tuple(data["actions"]) != ACTIONS or tuple(data["features"]) != STATE_FEATURES:
+            raise ValueError(f"{path}: policy was trained for other actions/features; retrain it")
+        return cls(np.array(data["weights"], dtype=float))
+
+
+def bundled_policy_path() -> Path:
+    return Path(__file__).resolve().parent / "policy_weights.json"

@@ -1,0 +1,192 @@
+"""Best-first search over substitution steps and finishers, with a per-problem time limit.
+
+Nodes are goal states; edges are actions (a substitution macro or a finisher attempt), ranked by a `Policy`.
+A goal with a numerical counterexample is refuted before any search (every step is an equivalence, so a
+counterexample anywhere refutes the root). Every certificate is re-checked by `checker.check_certificate` before
+the result says 'proved'.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+
+from reasoning.ineq.certificate import build_certificate
+from reasoning.ineq.checker import check_certificate
+from reasoning.ineq.config import ProverConfig
+from reasoning.ineq.finishers.common import Goal, degree, is_homogeneous
+from reasoning.ineq.normalize import apply_macro, candidate_steps, goal_of, homogenize
+from reasoning.ineq.policy import HeuristicPolicy, LearnedPolicy, Policy
+from reasoning.ineq.problem import Problem
+from reasoning.ineq.transforms import State, StepError, initial_state, is_polynomial_state
+
+
+@dataclass(frozen=True)
+class ProofResult:
+    """Outcome of `prove`: status is 'proved', 'refuted', 'unknown' (search exhausted) or 'timeout'."""
+
+    status: str
+    certificate: dict | None = None
+    nodes: int = 0
+    seconds: float = 0.0
+    method: str = ""
+    message: str = ""
+    counterexample: dict | None = None
+    trace: list = field(default_factory=list, repr=False)  # (state features, action, label) for policy training
+
+
+@dataclass
+class _Node:
+    state: State
+    steps: list[dict]
+    depth: int
+    goal: Goal | None = None
+    hom: tuple | None = None
+    features: dict = field(default_factory=dict)
+
+
+def _symmetric(goal: Goal) -> bool:
+    n = goal.nvars
+    if n > 4:
+        return False
+    for i, j in itertools.combinations(range(n), 2):
+        swapped = {tuple(m[j] if k == i else m[i] if k == j else m[k] for k in range(n)): c
+                   for m, c in goal.poly.items()}
+        if swapped != goal.poly:
+            return False
+    return True
+
+
+def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
+    node = _Node(state, steps, depth)
+    f = {"nvars": len(state.names), "depth": depth, "equalities": len(state.equalities),
+         "inequalities": len(state.inequalities), "real_domain": float(any(d == "real" for _, d in state.domains))}
+    if is_polynomial_state(state):
+        try:
+            node.goal = goal_of(state)
+        except StepError:
+            node.goal = None
+    if node.goal is not None:
+        g = node.goal
+        node.hom = homogenize(g)
+        f.update(polynomial=1.0, degree=degree(g.poly), log_terms=math.log1p(len(g.poly)),
+                 homogeneous=float(is_homogeneous(g.poly)), symmetric=float(_symmetric(g)),
+                 neg_fraction=sum(c < 0 for c in g.poly.values()) / max(len(g.poly), 1))
+    else:
+        f.update(radicals=1.0)
+    node.features = f
+    return node
+
+
+def _actions(node: _Node, config: ProverConfig) -> list[str]:
+    out = []
+    g = node.goal
+    if g is not None:
+        small = degree(g.poly) <= config.sos_max_degree
+        if node.hom is not None:
+            out += [a for a, fin in (("lp_hom", "lp"), ("buffalo_hom", "buffalo"), ("sos_hom", "sos"))
+                    if fin in config.finishers and (fin != "sos" or small)]
+        if "lp" in config.finishers:
+            out.append("lp")
+        if "buffalo" in config.finishers and not g.equalities and not g.strict and all(g.nonneg):
+            out.append("buffalo")
+        if "sos" in config.finishers and small:
+            out.append("sos")
+    return out
+
+
+def _run_finisher(action: str, node: _Node) -> tuple[dict | None, list | None]:
+    from reasoning.ineq.finishers.amgm_lp import lp_certificate
+    from reasoning.ineq.finishers.buffalo import buffalo_certificate
+    from reasoning.ineq.finishers.sos_sdp import sos_certificate
+
+    finisher = {"lp": lp_certificate, "buffalo": buffalo_certificate, "sos": sos_certificate}[action.split("_")[0]]
+    if action.endswith("_hom"):
+        goal, extra = node.hom
+        return finisher(goal), extra
+    return finisher(node.goal), None
+
+
+def make_policy(config: ProverConfig) -> Policy:
+    return LearnedPolicy.load(config.policy_path) if config.policy == "learned" else HeuristicPolicy()
+
+
+def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy | None = None) -> ProofResult:
+    """Search for a certificate of `problem`; the returned certificate has passed the independent checker."""
+    config = config or ProverConfig()
+    policy = policy or make_policy(config)
+    start = time.monotonic()
+    parsed = problem.parse()
+    if config.counterexample_samples:
+        from reasoning.ineq.numeric import find_counterexample
+
+        found = find_counterexample(parsed, samples=config.counterexample_samples, seed=config.seed)
+        if found is not None:
+            return ProofResult("refuted", seconds=time.monotonic() - start, counterexample=found.point,
+                               message=f"goal is {found.value:.3g} at {found.point}")
+    frontier: list = []
+    counter = itertools.count()
+    trace: list = []
+
+    def push(node: _Node) -> None:
+        moves = [(a, None) for a in _actions(node, config)]
+        if node.depth < config.max_depth:
+            moves += [(name, macro) for name, macro in candidate_steps(node.state)]
+        for name, macro in moves:
+            heapq.heappush(frontier, (policy.score(node.features, name), next(counter), node, name, macro))
+
+    push(_make_node(initial_state(parsed), [], 0))
+    nodes, last_error = 0, ""
+    while frontier and nodes < config.max_nodes:
+        if time.monotonic() - start > config.timeout_s:
+            return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start, trace=trace)
+        _, _, node, action, macro = heapq.heappop(frontier)
+        nodes += 1
+        if macro is not None:
+            try:
+                child = _make_node(apply_macro(node.state, macro), node.steps + macro, node.depth + 1)
+            except (StepError, ValueError) as error:
+                trace.append((node.features, action, 0))
+                last_error = str(error)
+                continue
+            trace.append((node.features, action, -1))  # label fixed below once the proof path is known
+            child.features["parent_trace"] = len(trace) - 1
+            push(child)
+            continue
+        proof, extra = _run_finisher(action, node)
+        if proof is None:
+            trace.append((node.features, action, 0))
+            continue
+        cert = build_certificate(problem, node.steps, node.state.names, proof, action, extra,
+                                 len(node.state.equalities))
+        if config.check:
+            verdict = check_certificate(cert)
+            if not verdict.valid:
+                trace.append((node.features, action, 0))
+                last_error = f"certificate rejected by checker: {verdict.reason}"
+                continue
+        trace.append((node.features, action, 1))
+        _label_path(trace, node.features)
+        return ProofResult("proved", cert, nodes, time.monotonic() - start, action, trace=_clean(trace))
+    status = "unknown" if not frontier or nodes >= config.max_nodes else "timeout"
+    return ProofResult(status, nodes=nodes, seconds=time.monotonic() - start, message=last_error,
+                       trace=_clean(trace))
+
+
+def _label_path(trace: list, features: dict) -> None:
+    index = features.get("parent_trace")
+    while index is not None:
+        f, action, _ = trace[index]
+        trace[index] = (f, action, 1)
+        index = f.get("parent_trace")
+
+
+def _clean(trace: list) -> list:
+    out = []
+    for f, action, label in trace:
+        clean = {k: v for k, v in f.items() if k != "parent_trace"}
+        out.append((clean, action, max(label, 0)))
+    return out

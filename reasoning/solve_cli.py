@@ -1,0 +1,80 @@
+"""`reasoning solve`: flags map one-to-one onto `SolveConfig` / `SamplingConfig` fields."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "solve",
+        help="sample chains of thought for a problem set, verify, vote, and write a run",
+        description="Sample n chains of thought per problem, verify each answer, majority-vote, and write runs/<id>/.",
+    )
+    parser.add_argument("source", help="problem file (.jsonl/.json/.csv/.parquet) or bundled set name, e.g. arith-test")
+    parser.add_argument("--model", default=None, help="HF model directory or hub id (default: the built-in model)")
+    parser.add_argument("--backend", default="transformers", choices=["transformers"], help="generation backend")
+    parser.add_argument("-n", type=int, default=8, help="samples per problem")
+    parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature; 0 = greedy")
+    parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1 = off)")
+    parser.add_argument("--top-k", type=int, default=0, help="top-k sampling (0 = off)")
+    parser.add_argument("--max-tokens", type=int, default=512, help="generated-token budget per sample")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (samples are reproducible per seed)")
+    parser.add_argument("--stop", action="append", default=[], help="extra stop string (repeatable)")
+    parser.add_argument("--batch-size", type=int, default=64, help="sequences generated together")
+    parser.add_argument("--out", default=None, help="run directory (default runs/<time>-<source>-<model>)")
+    parser.add_argument("--resume", action="store_true", help="continue the interrupted run in --out")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N problems")
+    parser.add_argument("--question-field", default=None, help="column holding the question")
+    parser.add_argument("--answer-field", default=None, help="column holding the gold answer")
+    parser.add_argument("--id-field", default=None, help="column holding the problem id")
+    parser.add_argument("--skip-bad", action="store_true", help="skip malformed rows (counted) instead of stopping")
+    parser.add_argument("--system-prompt", default=None, help="system message to prepend")
+    parser.add_argument("--think", action="store_true", help="open an R1-style <think> block in the prompt")
+    parser.add_argument("--verify-timeout", type=float, default=5.0, help="seconds allowed per verification")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import signal
+
+    from reasoning.config import SamplingConfig, SolveConfig
+    from reasoning.solve import solve
+    from reasoning.summary import format_summary
+
+    config = SolveConfig(
+        source=args.source,
+        model=args.model,
+        backend=args.backend,
+        sampling=SamplingConfig(
+            n=args.n,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            top_k=args.top_k,
+            max_tokens=args.max_tokens,
+            seed=args.seed,
+            stop=tuple(args.stop),
+        ),
+        batch_size=args.batch_size,
+        out=args.out,
+        resume=args.resume,
+        limit=args.limit,
+        question_field=args.question_field,
+        answer_field=args.answer_field,
+        id_field=args.id_field,
+        skip_bad=args.skip_bad,
+        system_prompt=args.system_prompt,
+        think=args.think,
+        verify_timeout=args.verify_timeout,
+    )
+
+    # A plain `kill` (SIGTERM) stops the run like Ctrl-C: finished samples are saved and the run can be resumed.
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    result = solve(config, progress=not args.quiet)
+    print(format_summary(result.summary))
+    print(f"\nrun written to {result.run_dir}")
+    return 0
