@@ -48,13 +48,17 @@ def _fraction_text(value: Fraction) -> str:
 
 # --- addition and subtraction -------------------------------------------------------------------------------------
 
-_ADD_DIGITS = {1: (1, 2), 2: (2, 3), 3: (4, 5)}
+# (digits of the first operand, digits of the second) per level, as (fewest, most).
+_ADD_DIGITS = {1: ((1, 2), (1, 1)), 2: ((2, 3), (2, 3)), 3: ((4, 5), (3, 5))}
+
+
+def _operand(rng: random.Random, digits: tuple[int, int]) -> int:
+    return rng.randint(10 ** (digits[0] - 1), 10 ** digits[1] - 1)
 
 
 def _addition(rng: random.Random, level: int) -> tuple[str, str, str]:
-    lo, hi = _ADD_DIGITS[level]
-    a = rng.randint(10 ** (lo - 1), 10**hi - 1)
-    b = rng.randint(10 ** (lo - 1), 10**hi - 1)
+    first, second = _ADD_DIGITS[level]
+    a, b = _operand(rng, first), _operand(rng, second)
     if rng.random() < 0.5:
         return _add_steps(a, b)
     a, b = max(a, b), min(a, b)
@@ -103,9 +107,9 @@ def _sub_steps(a: int, b: int) -> tuple[str, str, str]:
 
 def _multiplication(rng: random.Random, level: int) -> tuple[str, str, str]:
     if level == 1:
-        a, d = rng.randint(10, 99), rng.randint(2, 9)
+        a, d = rng.randint(2, 19), rng.randint(2, 9)
     elif level == 2:
-        a, d = rng.randint(100, 999), rng.randint(2, 9)
+        a, d = rng.randint(20, 999), rng.randint(2, 9)
     else:
         a, b = rng.randint(12, 99), rng.randint(12, 99)
         return _long_multiplication(a, b)
@@ -201,9 +205,9 @@ def _signed(term: int) -> str:
 
 
 def _linear(rng: random.Random, level: int) -> tuple[str, str, str]:
-    x = rng.randint(-9 if level > 1 else 1, 20)
-    if level == 1:
-        b = rng.randint(1, 30)
+    x = rng.randint(1, 9) if level == 1 else rng.randint(-9, 20)
+    if level == 1:  # one-digit facts only: x + b = c with x, b < 10
+        b = rng.randint(1, 9)
         c = x + b
         question = f"Solve for x: x + {b} = {c}."
         lines = [f"Subtract {b} from both sides: x = {c}-{b}.", f"{c}-{b}={x}, so x = {x}."]
@@ -261,15 +265,21 @@ def generate(
     tasks: tuple[str, ...] = TASKS,
     levels: tuple[int, ...] = LEVELS,
 ) -> list[Problem]:
-    """`count` problems cycling through every (task, level) pair, so each cell gets an equal share."""
+    """`count` problems cycling through every (task, level) pair, so each cell gets an equal share.
+
+    A level listed twice gets twice the share (the train split leans towards the easier levels).
+    """
     cells = [(task, level) for level in levels for task in tasks]
-    return [make_problem(*cells[i % len(cells)], seed=seed, index=i // len(cells)) for i in range(count)]
+    return [make_problem(*cells[i % len(cells)], seed=seed, index=i) for i in range(count)]
 
 
 # --- the bundled splits -------------------------------------------------------------------------------------------
 
 TRAIN_SEED, TEST_SEED = 1, 2
 TRAIN_SIZE, TEST_SIZE = 12_000, 240
+# The train split holds the levels 3:2:1 (easy:medium:hard): the tiny model has minutes to learn, best spent where
+# it can become reliable; the hard level stays hard on purpose.
+TRAIN_LEVEL_MIX = (1, 1, 1, 2, 2, 3)
 
 
 def bundled_splits() -> dict[str, list[Problem]]:
@@ -277,7 +287,7 @@ def bundled_splits() -> dict[str, list[Problem]]:
     test = generate(TEST_SIZE, seed=TEST_SEED)
     test_questions = {p.question for p in test}
     train: list[Problem] = []
-    candidates = generate(TRAIN_SIZE * 2, seed=TRAIN_SEED)
+    candidates = generate(TRAIN_SIZE * 2, seed=TRAIN_SEED, levels=TRAIN_LEVEL_MIX)
     train = [p for p in candidates if p.question not in test_questions][:TRAIN_SIZE]
     return {"arith-train": train, "arith-test": test}
 

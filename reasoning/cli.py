@@ -31,10 +31,11 @@ class UsageError(Exception):
 
 def user_errors() -> tuple[type[BaseException], ...]:
     """Exception types whose message is meant for the user as-is (no traceback)."""
+    from reasoning.backends.base import BackendError
     from reasoning.config import ConfigError
     from reasoning.runs import RunError
 
-    return (UsageError, ProblemLoadError, ConfigError, RunError, FileNotFoundError)
+    return (UsageError, ProblemLoadError, ConfigError, RunError, BackendError, FileNotFoundError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -57,8 +57,18 @@ class SolveConfig:
     system_prompt: str | None = None  # optional system message
     think: bool = False  # open an R1-style <think> block in the prompt
     verify_timeout: float = 5.0  # seconds per verification
+    effort: str | None = None  # named token budget (low/medium/high, see reasoning.budget); recorded in the manifest
+    force_answer: bool = True  # budget forcing: a sample cut off without an answer is asked for its final answer
+    answer_tokens: int = 32  # token budget of that forced final-answer continuation
+    scorer: str | None = None  # weighted vote / best-of-n scorer: oracle, rm:PATH or fn:MODULE:FUNCTION
 
     def __post_init__(self) -> None:
+        from reasoning.budget import EFFORT_TOKENS
+
+        if self.effort is not None and self.effort not in EFFORT_TOKENS:
+            raise ConfigError(f"effort must be one of {', '.join(EFFORT_TOKENS)}, got {self.effort!r}")
+        if self.answer_tokens < 1:
+            raise ConfigError(f"answer_tokens must be at least 1, got {self.answer_tokens}")
         if self.backend not in ("transformers",):
             raise ConfigError(f"backend {self.backend!r} is not available; use --backend transformers")
         if self.batch_size < 1:

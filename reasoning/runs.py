@@ -28,11 +28,15 @@ SAMPLE_COLUMNS = (
     "completion",
     "num_tokens",
     "finish_reason",
+    "forced",
     "extracted",
     "correct",
     "status",
     "verdict",
     "latency_s",
+    "ttft_s",
+    "tokens_per_s",
+    "score",
     "gold",
     "seed",
 )
@@ -104,24 +108,8 @@ class RunDirectory:
         self.identity = identity
 
     def finished_records(self) -> list[dict[str, Any]]:
-        """Sample records already on disk. A torn last line (the process died mid-write) is dropped and trimmed."""
-        if not self.samples_path.exists():
-            return []
-        records, good_bytes = [], 0
-        with self.samples_path.open("rb") as handle:
-            for raw in handle:
-                try:
-                    records.append(json.loads(raw))
-                except ValueError:
-                    break
-                if not raw.endswith(b"\n"):
-                    records.pop()
-                    break
-                good_bytes += len(raw)
-        if good_bytes != self.samples_path.stat().st_size:
-            with self.samples_path.open("r+b") as handle:
-                handle.truncate(good_bytes)
-        return records
+        """Sample records already on disk; a torn last line (the process died mid-write) is dropped and trimmed."""
+        return read_records(self.samples_path, repair=True)
 
     def start(self, manifest: dict[str, Any]) -> None:
         previous_starts = self.manifest.get("resumed_at", [])
@@ -163,6 +151,26 @@ class RunDirectory:
         tmp = self.manifest_path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(self.manifest, indent=2, default=str) + "\n")
         tmp.replace(self.manifest_path)
+
+
+def read_records(samples_path: Path, *, repair: bool = False) -> list[dict[str, Any]]:
+    """The complete JSON lines of a samples.jsonl; with `repair`, a torn tail is cut off the file too."""
+    if not samples_path.exists():
+        return []
+    records, good_bytes = [], 0
+    with samples_path.open("rb") as handle:
+        for raw in handle:
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                records.append(json.loads(raw))
+            except ValueError:
+                break
+            good_bytes += len(raw)
+    if repair and good_bytes != samples_path.stat().st_size:
+        with samples_path.open("r+b") as handle:
+            handle.truncate(good_bytes)
+    return records
 
 
 def load_samples(run_dir: str | Path) -> "Any":

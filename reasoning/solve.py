@@ -9,7 +9,7 @@ earlier attempts when resuming.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,8 @@ from tqdm import tqdm
 
 import problems as problem_sets
 from problems import Problem
-from reasoning.backends.base import Backend, SampleRequest, sample_seed
+from reasoning.backends.base import Backend, Completion, SampleRequest, sample_seed
+from reasoning.budget import forcing_for
 from reasoning.config import SolveConfig
 from reasoning.runs import RunDirectory, default_run_dir, git_state, package_versions
 from reasoning.summary import summarize
@@ -62,6 +63,8 @@ def _identity(config: SolveConfig, model_path: str, fingerprint: str | None) -> 
         "system_prompt": config.system_prompt,
         "think": config.think,
         "limit": config.limit,
+        "force_answer": config.force_answer,
+        "answer_tokens": config.answer_tokens,
     }
 
 
@@ -100,17 +103,23 @@ def solve(config: SolveConfig, *, progress: bool = True, backend: Backend | None
     )
     started = time.perf_counter()
     status, records_before = "failed", len(records)
+    timings = {"generation_s": 0.0, "verification_s": 0.0, "scoring_s": 0.0}
     try:
-        _sample_all(config, backend, problems, run, records, progress)
+        _sample_all(config, backend, problems, run, records, progress, timings)
         status = "completed"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
-        wall = time.perf_counter() - started
+        t0 = time.perf_counter()
         new_tokens = sum(int(r["num_tokens"]) for r in records[records_before:])
-        summary = summarize(problems, records, config.sampling.n, wall_s=wall, new_tokens=new_tokens)
-        run.finish(status, records, summary, {"wall_s": round(wall, 3)})
+        summary = summarize(
+            problems, records, config.sampling.n, wall_s=t0 - started, new_tokens=new_tokens, scorer=config.scorer
+        )
+        timings["voting_and_summary_s"] = time.perf_counter() - t0
+        timings["wall_s"] = time.perf_counter() - started
+        summary["timings"] = {k: round(v, 3) for k, v in timings.items()}
+        run.finish(status, records, summary, summary["timings"])
     return SolveResult(run_dir=run_dir, summary=summary, status=status)
 
 
@@ -121,10 +130,13 @@ def _sample_all(
     run: RunDirectory,
     records: list[dict[str, Any]],
     progress: bool,
+    timings: dict[str, float],
 ) -> None:
     """Generate and verify every sample not yet in `records`, appending to the run as each chunk finishes."""
     import verifiers
+    from reasoning.scorers import load_scorer
 
+    scorer = load_scorer(config.scorer) if config.scorer else None
     done = {(r["problem_id"], r["sample_index"]) for r in records}
     n = config.sampling.n
     pending = [p for p in problems if any((p.id, i) not in done for i in range(n))]
@@ -132,7 +144,7 @@ def _sample_all(
     pending.sort(key=lambda p: len(p.question))
     per_chunk = max(1, config.batch_size // n)
     bar = tqdm(total=len(problems), initial=len(problems) - len(pending), desc="solve", unit="problem", disable=not progress)
-    tokens, generation_s = 0, 0.0
+    tokens = 0
     for start in range(0, len(pending), per_chunk):
         chunk = pending[start : start + per_chunk]
         slots = []  # (problem, sample index, prompt, seed)
@@ -143,9 +155,11 @@ def _sample_all(
                     slots.append((problem, index, prompt, sample_seed(config.sampling.seed, problem.id, index)))
         t0 = time.perf_counter()
         completions = backend.generate([SampleRequest(prompt, seed) for _, _, prompt, seed in slots], config.sampling)
-        generation_s += time.perf_counter() - t0
+        completions, forced = _force_answers(config, backend, slots, completions)
+        timings["generation_s"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
         new_records = []
-        for (problem, index, prompt, seed), completion in zip(slots, completions):
+        for (problem, index, prompt, seed), completion, was_forced in zip(slots, completions, forced):
             verdict = verifiers.verify(completion.text, problem.answer, timeout=config.verify_timeout)
             new_records.append(
                 {
@@ -155,18 +169,69 @@ def _sample_all(
                     "completion": completion.text,
                     "num_tokens": completion.num_tokens,
                     "finish_reason": completion.finish_reason,
+                    "forced": was_forced,
                     "extracted": verdict.extracted,
                     "correct": verdict.correct,
                     "status": verdict.status,
                     "verdict": verdict.to_dict(),
                     "latency_s": round(completion.latency_s, 4),
+                    "ttft_s": None if completion.ttft_s is None else round(completion.ttft_s, 4),
+                    "tokens_per_s": round(completion.num_tokens / completion.latency_s, 2) if completion.latency_s else None,
                     "gold": problem.answer,
                     "seed": seed,
                 }
             )
             tokens += completion.num_tokens
+        timings["verification_s"] += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if scorer is not None:
+            scores = scorer.score_batch(
+                [r["prompt"] for r in new_records], [r["completion"] for r in new_records],
+                [r["correct"] for r in new_records],
+            )
+            for record, score in zip(new_records, scores):
+                record["score"] = score
+        timings["scoring_s"] += time.perf_counter() - t0
         run.append(new_records)
         records.extend(new_records)
         bar.update(len(chunk))
-        bar.set_postfix(tok_s=f"{tokens / max(generation_s, 1e-9):.0f}")
+        bar.set_postfix(tok_s=f"{tokens / max(timings['generation_s'], 1e-9):.0f}")
     bar.close()
+
+
+def _force_answers(
+    config: SolveConfig, backend: Backend, slots: list, completions: list[Completion]
+) -> tuple[list[Completion], list[bool]]:
+    """Budget forcing (see reasoning.budget): continue samples cut off without an answer with a final-answer prompt."""
+    import verifiers
+
+    forced = [False] * len(completions)
+    if not config.force_answer:
+        return completions, forced
+    todo = [
+        i for i, c in enumerate(completions) if c.finish_reason == "length" and verifiers.extract_answer(c.text) is None
+    ]
+    if not todo:
+        return completions, forced
+    requests, suffixes = [], []
+    for i in todo:
+        problem, index, prompt, _ = slots[i]
+        forcing = forcing_for(prompt, completions[i].text, answer_tokens=config.answer_tokens)
+        suffixes.append(forcing.suffix)
+        seed = sample_seed(config.sampling.seed, f"{problem.id}#forced", index)
+        requests.append(SampleRequest(prompt + completions[i].text + forcing.suffix, seed))
+    answer_sampling = replace(config.sampling, max_tokens=config.answer_tokens)
+    continuations = backend.generate(requests, answer_sampling)
+    completions = list(completions)
+    for i, suffix, extra in zip(todo, suffixes, continuations):
+        original = completions[i]
+        completions[i] = Completion(
+            text=original.text + suffix + extra.text,
+            token_ids=original.token_ids + extra.token_ids,
+            finish_reason=original.finish_reason,
+            logprobs=(original.logprobs or ()) + (extra.logprobs or ()) if original.logprobs is not None else None,
+            latency_s=original.latency_s + extra.latency_s,
+            ttft_s=original.ttft_s,
+        )
+        forced[i] = True
+    return completions, forced

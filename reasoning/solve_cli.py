@@ -1,4 +1,4 @@
-"""`reasoning solve`: flags map one-to-one onto `SolveConfig` / `SamplingConfig` fields."""
+"""`reasoning solve` (flags map one-to-one onto `SolveConfig` / `SamplingConfig` fields) and `reasoning rescore`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ import argparse
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    add_solve_parser(subparsers)
+    add_rescore_parser(subparsers)
+
+
+def add_solve_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "solve",
         help="sample chains of thought for a problem set, verify, vote, and write a run",
@@ -18,7 +23,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature; 0 = greedy")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1 = off)")
     parser.add_argument("--top-k", type=int, default=0, help="top-k sampling (0 = off)")
-    parser.add_argument("--max-tokens", type=int, default=512, help="generated-token budget per sample")
+    parser.add_argument(
+        "--max-tokens", type=int, default=None, help="generated-token budget per sample (default 512, or --effort's)"
+    )
+    parser.add_argument(
+        "--effort", choices=["low", "medium", "high"], default=None, help="named token budget: 1024 / 4096 / 16384"
+    )
+    parser.add_argument(
+        "--no-force-answer", dest="force_answer", action="store_false",
+        help="do not ask samples cut off at the budget for a final answer (budget forcing is on by default)",
+    )
+    parser.add_argument("--answer-tokens", type=int, default=32, help="token budget of a forced final answer")
     parser.add_argument("--seed", type=int, default=0, help="random seed (samples are reproducible per seed)")
     parser.add_argument("--stop", action="append", default=[], help="extra stop string (repeatable)")
     parser.add_argument("--batch-size", type=int, default=64, help="sequences generated together")
@@ -32,6 +47,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--system-prompt", default=None, help="system message to prepend")
     parser.add_argument("--think", action="store_true", help="open an R1-style <think> block in the prompt")
     parser.add_argument("--verify-timeout", type=float, default=5.0, help="seconds allowed per verification")
+    parser.add_argument(
+        "--scorer", default=None, help="weighted vote / best-of-n scorer: oracle, rm:PATH or fn:MODULE:FUNCTION"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -39,6 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import signal
 
+    from reasoning.budget import effort_tokens
     from reasoning.config import SamplingConfig, SolveConfig
     from reasoning.solve import solve
     from reasoning.summary import format_summary
@@ -52,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
             temperature=args.temperature,
             top_p=args.top_p,
             top_k=args.top_k,
-            max_tokens=args.max_tokens,
+            max_tokens=args.max_tokens or (effort_tokens(args.effort) if args.effort else 512),
             seed=args.seed,
             stop=tuple(args.stop),
         ),
@@ -67,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
         system_prompt=args.system_prompt,
         think=args.think,
         verify_timeout=args.verify_timeout,
+        effort=args.effort,
+        force_answer=args.force_answer,
+        answer_tokens=args.answer_tokens,
+        scorer=args.scorer,
     )
 
     # A plain `kill` (SIGTERM) stops the run like Ctrl-C: finished samples are saved and the run can be resumed.
@@ -77,4 +100,30 @@ def run(args: argparse.Namespace) -> int:
     result = solve(config, progress=not args.quiet)
     print(format_summary(result.summary))
     print(f"\nrun written to {result.run_dir}")
+    return 0
+
+
+def add_rescore_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "rescore",
+        help="re-verify a run's samples with the current verifiers (no resampling)",
+        description="Re-verify every sample of RUN and recompute its summary; writes RUN/rescore-<time>/ (or --out).",
+    )
+    parser.add_argument("run", help="run directory (runs/<run-id>)")
+    parser.add_argument("--out", default=None, help="output directory (default RUN/rescore-<time>)")
+    parser.add_argument("--verify-timeout", type=float, default=5.0, help="seconds allowed per verification")
+    parser.add_argument("--workers", type=int, default=None, help="verification worker processes")
+    parser.add_argument("--scorer", default=None, help="also score samples: oracle, rm:PATH or fn:MODULE:FUNCTION")
+    parser.set_defaults(func=run_rescore)
+
+
+def run_rescore(args: argparse.Namespace) -> int:
+    from reasoning.rescore import rescore
+    from reasoning.summary import format_summary
+
+    out_dir, summary = rescore(
+        args.run, out=args.out, timeout=args.verify_timeout, workers=args.workers, scorer=args.scorer
+    )
+    print(format_summary(summary))
+    print(f"\nre-scored run written to {out_dir}")
     return 0

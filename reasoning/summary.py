@@ -7,9 +7,10 @@ from typing import Any
 
 from problems import Problem
 from reasoning.aggregation import cluster_answers, k_values, maj_at_k, majority, pass_at_k
+from reasoning.scorers import best_of_n, weighted_vote
 
 # Problem meta fields that results are broken down by, when the problem set has them.
-BREAKDOWN_FIELDS = ("difficulty", "level", "task", "subject", "type")
+BREAKDOWN_FIELDS = ("source", "difficulty", "level", "task", "subject", "type")
 
 
 def _problem_metrics(problem: Problem, rows: list[dict[str, Any]], ks: list[int]) -> dict[str, Any]:
@@ -26,7 +27,16 @@ def _problem_metrics(problem: Problem, rows: list[dict[str, Any]], ks: list[int]
     correct_classes = {label for label, i in first_of_class.items() if rows[i]["correct"]}
     vote = majority(clusters.label)
     n, c = len(rows), sum(bool(r["correct"]) for r in rows)
+    scored = {}
+    scores = [r.get("score") for r in rows]
+    if all(s is not None for s in scores):
+        weighted = weighted_vote(clusters.label, scores)
+        scored = {
+            "weighted_vote_correct": weighted in correct_classes,
+            "best_of_n_correct": bool(rows[best_of_n(scores)]["correct"]),
+        }
     return {
+        **scored,
         "id": problem.id,
         "samples": n,
         "correct": c,
@@ -34,7 +44,8 @@ def _problem_metrics(problem: Problem, rows: list[dict[str, Any]], ks: list[int]
         "majority_correct": vote in correct_classes,
         "pass_at_k": {k: pass_at_k(n, c, k) for k in ks if k <= n},
         "maj_at_k": {k: maj_at_k(clusters.label, correct_classes, k) for k in ks if k <= n},
-        "meta": {f: problem.meta[f] for f in BREAKDOWN_FIELDS if f in problem.meta},
+        "meta": {f: problem.meta[f] for f in BREAKDOWN_FIELDS if f in problem.meta}
+        | ({"source": problem.source} if problem.source else {}),
     }
 
 
@@ -42,7 +53,15 @@ def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def summarize(problems: list[Problem], records: list[dict[str, Any]], n: int, *, wall_s: float, new_tokens: int) -> dict[str, Any]:
+def summarize(
+    problems: list[Problem],
+    records: list[dict[str, Any]],
+    n: int,
+    *,
+    wall_s: float,
+    new_tokens: int,
+    scorer: str | None = None,
+) -> dict[str, Any]:
     """Metrics over the problems that have all n samples; partially sampled problems are counted apart."""
     ks = k_values(n)
     by_problem: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -60,6 +79,11 @@ def summarize(problems: list[Problem], records: list[dict[str, Any]], n: int, *,
             "pass_at_k": {k: _mean([m["pass_at_k"][k] for m in items]) for k in ks},
             "maj_at_k": {k: _mean([m["maj_at_k"][k] for m in items]) for k in ks},
             "majority_accuracy": _mean([float(m["majority_correct"]) for m in items]),
+            **{
+                f"{key}_accuracy": _mean([float(m[f"{key}_correct"]) for m in items])
+                for key in ("weighted_vote", "best_of_n")
+                if items and all(f"{key}_correct" in m for m in items)
+            },
         }
 
     breakdowns: dict[str, dict[str, Any]] = {}
@@ -78,8 +102,11 @@ def summarize(problems: list[Problem], records: list[dict[str, Any]], n: int, *,
         "n": n,
         "ks": ks,
         **overall(per_problem),
+        "scorer": scorer,
+        "scorer_is_oracle": scorer == "oracle",
         "status_counts": dict(statuses),
-        "forced_or_truncated": sum(r["finish_reason"] == "length" for r in records),
+        "truncated": sum(r["finish_reason"] == "length" for r in records),
+        "forced": sum(bool(r.get("forced")) for r in records),
         "tokens_generated": tokens,
         "tokens_per_s": new_tokens / wall_s if wall_s > 0 else 0.0,
         "wall_s": wall_s,
@@ -99,10 +126,15 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{'pass@1':<18}{pct(pass_k.get(1, 0.0))}",
         f"{f'maj@{n}':<18}{pct(maj_k.get(n, 0.0))}",
         f"{f'pass@{n}':<18}{pct(pass_k.get(n, 0.0))}",
-        f"{'tokens generated':<18}{summary['tokens_generated']}",
+        f"{'tokens generated':<18}{summary['tokens_generated']}  ({summary['truncated']} hit the budget, "
+        f"{summary['forced']} forced to answer)",
         f"{'tokens/s':<18}{summary['tokens_per_s']:.0f}",
         f"{'wall time':<18}{summary['wall_s']:.1f} s",
     ]
+    if "weighted_vote_accuracy" in summary:
+        oracle = "  (oracle: uses the gold answer, an upper bound)" if summary["scorer_is_oracle"] else ""
+        lines.append(f"{'weighted vote':<18}{pct(summary['weighted_vote_accuracy'])}  scorer {summary['scorer']}{oracle}")
+        lines.append(f"{f'best-of-{n}':<18}{pct(summary['best_of_n_accuracy'])}")
     if len(summary["ks"]) > 1:
         lines.append("")
         lines.append(f"{'k':>6}{'pass@k':>10}{'maj@k':>10}")

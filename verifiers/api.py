@@ -8,17 +8,18 @@ answers are judged in-process without SymPy; only symbolic comparisons go to the
 'correct'
 >>> verify("#### 1.50", "3/2").method
 'numeric'
->>> answer_key("0.5") == answer_key(r"\\frac{2}{4}")
-True
+>>> answer_key("0.5") == answer_key(r"\\frac{2}{4}"), answer_key(r"\\text{Monday}") == answer_key("monday")
+(True, True)
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from verifiers.limits import DEFAULT_TIMEOUT
-from verifiers.normalize import normalize
+from verifiers.normalize import is_plain_text, normalize
 from verifiers.numeric import number_key, parse_number
 from verifiers.routing import get_check, judge_texts
 from verifiers.verdict import CORRECT, Verdict
@@ -68,7 +69,11 @@ def answer_key(answer_text: str) -> str:
     """
     norm = normalize(answer_text)
     number = parse_number(norm)
-    return number_key(number) if number is not None else norm.replace(" ", "")
+    if number is not None:
+        return number_key(number)
+    if is_plain_text(norm):  # words compare case-insensitively, as the text check does
+        return "text:" + re.sub(r"[^a-z0-9]", "", norm.lower())
+    return norm.replace(" ", "")
 
 
 def answers_equivalent(a: str, b: str, *, timeout: float = DEFAULT_TIMEOUT) -> bool:

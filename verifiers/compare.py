@@ -9,8 +9,9 @@
   its interval first); matrices entrywise with the same shape;
 * numbers: exact when both are rational (so 10^100+1 != 10^100 and 1/2^99 != 1/2^98); irrational values by
   high-precision numerics; a decimal against an irrational by rounding to the places written;
-* expressions with variables: exact when the difference cancels, otherwise by evaluation at random points
-  (polynomial identity testing), which decides equivalence with overwhelming probability.
+* expressions with variables: rational functions by exact evaluation at large random rational points
+  (Schwartz-Zippel identity testing, no expansion, so `(x+1)^{150}` costs little); others by high-precision
+  evaluation at random points, falling back to `simplify` where the expression is undefined.
 
 Runs inside pool workers (see `verifiers.pool`), so a slow SymPy call is bounded by the caller's timeout.
 """
@@ -30,7 +31,9 @@ from verifiers.verdict import BudgetExceeded
 __all__ = ["equivalent"]
 
 _PRECISION = 50  # significant digits for numeric comparison of irrational values
+_HIGH_PRECISION = 300  # digits for the second look at values that agree to _PRECISION but are not proven equal
 _ZERO = sympy.Float(10) ** -35  # |difference| below this (relative) counts as zero at that precision
+_NON_FINITE = (sympy.oo, -sympy.oo, sympy.zoo, sympy.nan)
 _POINTS = 4  # random points for identity testing of expressions with variables
 
 
@@ -87,23 +90,29 @@ def _proportional(dg, da) -> tuple[bool, str]:
     return False, "symbolic: equations differ"
 
 
-def _elements(x) -> list:
+def _elements(x) -> tuple[list, bool]:
+    """The values of a collection and whether their order matters."""
     items = list(x.args if isinstance(x, (sympy.FiniteSet, sympy.Tuple)) else x) if _is_collection(x) else [x]
     if len(items) > MAX_SET_ELEMENTS:
         raise BudgetExceeded(f"more than {MAX_SET_ELEMENTS} elements")
-    # "x = 1, x = 2" lists solutions: the labels are not part of the value
-    return [item.rhs if isinstance(item, sympy.Eq) and isinstance(item.lhs, sympy.Symbol) else item for item in items]
+    ordered = isinstance(x, (sympy.Tuple, tuple, list))
+    labels = [item.lhs for item in items if isinstance(item, sympy.Eq) and isinstance(item.lhs, sympy.Symbol)]
+    if len(labels) == len(items) > 1 and len(set(labels)) == len(labels):
+        # "x = 2, y = 3" assigns distinct variables: a point, ordered by variable name (x, y, z)
+        items, ordered = sorted(items, key=lambda item: str(item.lhs)), True
+    # "x = 1, x = 2" lists solutions of one variable: the labels are not part of the values
+    values = [item.rhs if isinstance(item, sympy.Eq) and isinstance(item.lhs, sympy.Symbol) else item for item in items]
+    return values, ordered
 
 
 def _collections(g, a, gp, ap) -> tuple[bool, str]:
     if isinstance(g, sympy.Interval) or isinstance(a, sympy.Interval):
         # "(1, 2)" is read as an open interval; against a 2-tuple it is the same notation
         g, a = _interval_as_tuple(g), _interval_as_tuple(a)
-    ge, ae = _elements(g), _elements(a)
+    (ge, g_ordered), (ae, a_ordered) = _elements(g), _elements(a)
     if len(ge) != len(ae):
         return False, f"symbolic: {len(ae)} elements, expected {len(ge)}"
-    ordered = isinstance(g, (sympy.Tuple, tuple, list)) and isinstance(a, (sympy.Tuple, tuple, list))
-    if ordered:
+    if g_ordered and a_ordered:
         for x, y in zip(ge, ae):
             if not _equal(x, y, gp, ap)[0]:
                 return False, "symbolic: tuples differ"
@@ -155,10 +164,31 @@ def _as_set(x):
     return x.as_set()
 
 
+def _intervals_equal(gs, as_) -> bool | None:
+    """Intervals and unions of intervals by endpoints and openness (fast); None for other sets."""
+    g_parts = gs.args if isinstance(gs, sympy.Union) else (gs,)
+    a_parts = as_.args if isinstance(as_, sympy.Union) else (as_,)
+    if not all(isinstance(p, sympy.Interval) for p in g_parts + a_parts):
+        return None
+    if len(g_parts) != len(a_parts):
+        return False
+    key = lambda p: (float(p.start), float(p.end))  # noqa: E731  (sympy orders union parts; this is a guard)
+    for x, y in zip(sorted(g_parts, key=key), sorted(a_parts, key=key)):
+        if (x.left_open, x.right_open) != (y.left_open, y.right_open):
+            return False
+        for u, v in ((x.start, y.start), (x.end, y.end)):
+            if not (u == v or (u.is_finite and v.is_finite and _expressions(u, v, None, None)[0])):
+                return False
+    return True
+
+
 def _sets(g, a) -> tuple[bool, str]:
     gs, as_ = _as_set(g), _as_set(a)
     if gs == as_:
         return True, "symbolic: sets agree"
+    same = _intervals_equal(gs, as_)
+    if same is not None:
+        return same, "symbolic: " + ("intervals agree" if same else "intervals differ")
     difference = sympy.Union(sympy.Complement(gs, as_), sympy.Complement(as_, gs))
     if difference == sympy.EmptySet:
         return True, "symbolic: sets agree"
@@ -166,17 +196,41 @@ def _sets(g, a) -> tuple[bool, str]:
 
 
 def _expressions(g, a, gp, ap) -> tuple[bool, str]:
+    g, a = g.doit(), a.doit()  # entries of parsed matrices and tuples can still be unevaluated (sqrt(4))
     if g == a:
         return True, "symbolic: identical"
+    if g.has(*_NON_FINITE) or a.has(*_NON_FINITE):
+        return False, "symbolic: infinities and undefined values only match identically"
     if not g.free_symbols and not a.free_symbols:
         return _numbers(g, a, gp, ap)
     if g.free_symbols != a.free_symbols:
         diff = sympy.simplify(g - a)
         return diff == 0, "symbolic: " + ("simplifies to 0" if diff == 0 else "different variables")
     diff = g - a
-    if diff == 0 or (diff.is_rational_function() and sympy.cancel(diff) == 0):
+    if diff == 0:
         return True, "symbolic: difference cancels exactly"
+    if diff.is_rational_function():
+        return _exact_identity_test(diff)
     return _identity_test(diff, g)
+
+
+def _exact_identity_test(diff) -> tuple[bool, str]:
+    """A rational function is zero iff it vanishes at random points (Schwartz-Zippel): exact arithmetic at
+    large random rationals decides with error probability below degree/10^9 per point, without expanding."""
+    rng = random.Random(2024)
+    symbols = sorted(diff.free_symbols, key=str)
+    checked = 0
+    for _ in range(3 * _POINTS):
+        point = {s: sympy.Rational(rng.randint(10**8, 10**9), rng.randint(10**8, 10**9)) for s in symbols}
+        value = diff.xreplace(point)
+        if value.has(sympy.zoo, sympy.nan):
+            continue  # hit a pole
+        if value != 0:
+            return False, "symbolic: differ at a random point (exact)"
+        checked += 1
+        if checked == _POINTS:
+            return True, f"symbolic: equal at {_POINTS} random points (exact arithmetic)"
+    return sympy.cancel(diff) == 0, "symbolic: compared by cancelling"
 
 
 def _numbers(g, a, gp, ap) -> tuple[bool, str]:
@@ -196,7 +250,11 @@ def _numbers(g, a, gp, ap) -> tuple[bool, str]:
     if dv.is_number and abs(dv) <= _ZERO * scale:
         if sympy.simplify(diff) == 0:
             return True, "symbolic: numbers agree exactly"
-        return True, f"symbolic: numbers agree to {_PRECISION - 15} digits"
+        # not provably equal: a tiny difference between huge values (10^30 pi vs 10^30 pi + 10^-10) must not
+        # pass by rounding, so look again with far more digits before calling them equal
+        fine = sympy.N(diff, _HIGH_PRECISION)
+        if fine.is_number and abs(fine) <= sympy.Float(10, _HIGH_PRECISION) ** (30 - _HIGH_PRECISION) * scale:
+            return True, f"symbolic: numbers agree to {_HIGH_PRECISION - 30} digits"
     return False, "symbolic: numbers differ"
 
 

@@ -36,18 +36,26 @@ from verifiers.verdict import Extraction
 
 __all__ = ["extract_answer", "find_braced"]
 
+_SPAN = 2000  # longest answer a phrase rule captures: bounds regex work on hostile completions (no O(n^2))
 _THINK_OPEN = "<think>"
 _THINK_CLOSE = "</think>"
 
-_MINERVA = re.compile(r"Final Answer:\s*The final answer is\s*(.+?)\.?\s*I hope it is correct", re.S | re.I)
+# Phrase rules: a prefix found by a linear scan, then a bounded body matched only after the last few prefixes,
+# so repeated prefixes in a hostile completion cost O(n), not O(n * answer length).
+_MINERVA = (
+    re.compile(r"Final Answer:\s*The final answer is\s*", re.I),
+    re.compile(r"(.{1,%d}?)\.?\s*I hope it is correct" % _SPAN, re.S | re.I),
+)
 _BOXED = re.compile(r"\\(?:boxed|fbox)\b")
-_GSM8K = re.compile(r"^[ \t]*####[ \t]*(.+?)[ \t]*$", re.M)
+_GSM8K = re.compile(r"^[ \t]*####[ \t]*(.{1,%d}?)[ \t]*$" % _SPAN, re.M)
 _ANSWER_LINE = re.compile(
-    r"^[ \t>*_#-]*(?:final[ \t]+)?answer[ \t]*(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*(.+?)[ \t]*$", re.M | re.I
+    r"^[ \t>*_#-]*(?:final[ \t]+)?answer[ \t]*(?:\*\*|__)?[ \t]*:[ \t]*(?:\*\*|__)?[ \t]*(.{1,%d}?)[ \t]*$" % _SPAN, re.M | re.I
 )
-_ANSWER_IS = re.compile(
-    r"the\s+(?:final\s+)?answer\s+(?:is|=)\s*:?\s*(.+?)(?=\.\s|\.$|\n|$)", re.I | re.S
+_ANSWER_IS = (
+    re.compile(r"the\s+(?:final\s+)?answer\s+(?:is|=)\s*:?\s*", re.I),
+    re.compile(r"(.{1,%d}?)(?=\.\s|\.$|\n|$)" % _SPAN, re.S),
 )
+_PHRASE_TRIES = 5  # prefixes tried from the end before giving up on a phrase rule
 _TEXTBF_CHOICE = re.compile(r"\\textbf\{\s*\(?([A-J])\)?\s*\}")
 _PAREN_CHOICE = re.compile(r"\(([A-J])\)")
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:/\d+)?")
@@ -117,6 +125,16 @@ def _last_group(pattern: re.Pattern, region: str, method: str, offset: int) -> E
     return _trimmed(region, last.start(1), last.end(1), method, offset)
 
 
+def _last_phrase(rule: tuple[re.Pattern, re.Pattern], region: str, method: str, offset: int) -> Extraction | None:
+    prefix, body = rule
+    starts = [m.end() for m in prefix.finditer(region)]
+    for start in reversed(starts[-_PHRASE_TRIES:]):
+        m = body.match(region, start)
+        if m:
+            return _trimmed(region, m.start(1), m.end(1), method, offset)
+    return None
+
+
 def _choice(region: str, offset: int) -> Extraction | None:
     found = _last_group(_TEXTBF_CHOICE, region, "choice", offset)
     if found:
@@ -128,16 +146,19 @@ def _choice(region: str, offset: int) -> Extraction | None:
 
 def _search(region: str, offset: int) -> Extraction | None | bool:
     """Apply the rules in priority order; False means 'stop: the answer was cut off'."""
-    found = _last_group(_MINERVA, region, "minerva", offset)
+    found = _last_phrase(_MINERVA, region, "minerva", offset)
     if found:
         return found
     boxed = _last_boxed(region, offset)
     if boxed is not None:
         return boxed
-    for pattern, method in ((_GSM8K, "gsm8k"), (_ANSWER_LINE, "answer_line"), (_ANSWER_IS, "answer_is")):
+    for pattern, method in ((_GSM8K, "gsm8k"), (_ANSWER_LINE, "answer_line")):
         found = _last_group(pattern, region, method, offset)
         if found:
             return found
+    found = _last_phrase(_ANSWER_IS, region, "answer_is", offset)
+    if found:
+        return found
     found = _choice(region, offset)
     if found:
         return found

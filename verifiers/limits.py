@@ -19,6 +19,7 @@ MAX_NUMERIC_EXPONENT = 10_000  # |exponent| allowed on a numeric base (2^10000 h
 MAX_SYMBOLIC_EXPONENT = 200  # |exponent| allowed on a symbolic base: bounds expansion work
 MAX_FACTORIAL_ARGUMENT = 1000  # n! and binomials beyond this are rejected
 MAX_TREE_NODES = 2000  # nodes in a parsed expression tree
+MAX_PLUS_MINUS = 3  # \pm signs expanded into 2^n branches
 MAX_SET_ELEMENTS = 50  # elements of a set/tuple/matrix compared pairwise (quadratic matching)
 DEFAULT_TIMEOUT = 5.0  # seconds of wall-clock time per symbolic check
 WORKER_MEMORY_BYTES = 2 * 1024**3  # address-space cap of each worker process (Linux), so a blow-up dies alone

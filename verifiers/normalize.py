@@ -33,13 +33,15 @@ _UNIT_WORDS = (
 _TRAILING_UNITS = re.compile(rf"^(.*?\d)(?:\s+(?:{_UNIT_WORDS})\b\.?)+\s*(?:\^?\{{?[23]\}}?)?$", re.I)
 _THOUSANDS = re.compile(r"^([-+]?)(\d{1,3}(?:,\d{3})+)(\.\d+)?$")
 _TEXT_COMMANDS = ("text", "textbf", "textit", "textrm", "mathrm", "mathbf", "mbox", "textnormal", "operatorname")
-_SPACING = re.compile(r"\\[,;:!> ]|\\quad|\\qquad|~")
+_SPACING = re.compile(r"(?<!\\)\\[,;:!> ]|\\q?quad(?![a-zA-Z])|~")  # not the row break \\
 _MATH_DELIMS = re.compile(r"^\$+|\$+$|^\\\(|\\\)$|^\\\[|\\\]$")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\^\{\\text\{o\}\}")
 _MALFORMED_FRAC = re.compile(r"\\frac\s*(\d)\s*(\d)")
 _MALFORMED_FRAC2 = re.compile(r"\\frac\s*(\{[^{}]*\})\s*(\d)")
 _MALFORMED_SQRT = re.compile(r"\\sqrt\s*(\d+|[a-zA-Z])")
 _PLAIN_TEXT = re.compile(r"^[A-Za-z][A-Za-z '\-]*$")
+_SHORT_WORDS = {"yes", "no", "odd", "all", "none", "true", "false", "even", "neither", "both"}
+_NUMBER_THEN_WORDS = re.compile(r"^([-+]?\d[\d.,/]*)\s+[A-Za-z]{2,}[A-Za-z .'-]*$")  # not "3 i" (complex)
 
 
 def unwrap_command(text: str, command: str, keep: bool = True) -> str:
@@ -67,7 +69,8 @@ def unwrap_command(text: str, command: str, keep: bool = True) -> str:
 
 
 def _strip_units(text: str) -> str:
-    m = _TRAILING_UNITS.match(text)
+    """'18 dollars' -> '18'; '5 apples' -> '5'; '2x+1 apples' -> '2x+1' (only listed unit words after math)."""
+    m = _NUMBER_THEN_WORDS.match(text) or _TRAILING_UNITS.match(text)
     return m.group(1) if m else text
 
 
@@ -82,13 +85,16 @@ def normalize(text: str) -> str:
     s = s.replace("\\displaystyle", "")
     s = re.sub(r"\\(?:left|right)\s*\.", "", s)  # invisible delimiters
     s = re.sub(r"\\(?:left|right|bigg|Bigg|big|Big)(?![a-zA-Z])", "", s)
-    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\varnothing", "\\emptyset")
     s = _SPACING.sub(" ", s)
     s = _DEGREES.sub("", s)
     s = s.replace("\\%", "").replace("%", "").replace("\\$", "").replace("$", "")
     s = re.sub(r"\{,\}", ",", s)
     # A unit in \text{} after a number is dropped; other \text{} wrappers keep their content.
     s = re.sub(r"(\d)\s*\\(?:text|mbox|mathrm)\{\s*(?:" + _UNIT_WORDS + r")\s*\}(?:\^\{?[23]\}?)?", r"\1", s, flags=re.I)
+    # Trailing words after math ("\frac{3}{4}\text{ of the pie}") describe the value; they are not part of it.
+    s = re.sub(r"(?<=[\w}\)])\s*\\(?:text|mbox|mathrm)\{\s*[A-Za-z][A-Za-z .']*\}\s*\.?$", "", s)
+    s = re.sub(r"^[A-Za-z]\s*\\in(?![a-zA-Z])\s*", "", s)  # "x \in [1,2]" is the set [1,2]
     for cmd in _TEXT_COMMANDS:
         s = unwrap_command(s, cmd)
     s = s.replace("\\mathrm", "").replace("\\text", "")
@@ -114,7 +120,10 @@ def normalize(text: str) -> str:
 def is_plain_text(normalized: str) -> bool:
     """True for word answers ("Monday", "yes") that are compared as case-insensitive strings, not as math.
 
-    >>> is_plain_text("Monday"), is_plain_text("x"), is_plain_text("2x")
-    (True, False, False)
+    >>> is_plain_text("Monday"), is_plain_text("yes"), is_plain_text("abc"), is_plain_text("2x")
+    (True, True, False, False)
     """
-    return bool(_PLAIN_TEXT.match(normalized)) and len(normalized.replace(" ", "")) >= 3
+    if not _PLAIN_TEXT.match(normalized):
+        return False
+    # "abc" is a product of variables, "Monday" or "yes" a word: short letter runs count as math
+    return " " in normalized.strip() or len(normalized) >= 4 or normalized.lower() in _SHORT_WORDS

@@ -1,6 +1,7 @@
 """Exact numbers from normalised answer text, without SymPy: the fast path for most RL rewards.
 
-`parse_number` reads integers, decimals, scientific notation, `a/b`, `\\frac{a}{b}` and mixed numbers into a
+`parse_number` reads integers, decimals, scientific notation, `a/b`, `\\frac{a}{b}`, mixed numbers and repeating
+decimals (`0.1\\overline{6}`) into a
 `fractions.Fraction`, so `0.5`, `1/2` and `\\frac{2}{4}` are the same value and `1/2^99` never equals `1/2^98`
 by float rounding. A decimal remembers how many places it was written with: against an irrational gold it is
 judged by rounding (`decimal_matches`), never against a rational one.
@@ -30,7 +31,8 @@ _LITERAL = re.compile(rf"^({_SIGNED})(?:(?:[eE]|\*10\*\*|(?:\\times|\\cdot|\*|×
 _POWER_OF_TEN = re.compile(r"^([-+]?)10\^\{?([-+]?\d{1,4})\}?$")
 _SLASH = re.compile(rf"^({_SIGNED})/({_DEC})$")
 _FRAC = re.compile(rf"^([-+]?)\\frac\{{({_SIGNED})\}}\{{({_SIGNED})\}}$")
-_MIXED = re.compile(rf"^([-+]?)(\d+)\\frac\{{(\d+)\}}\{{(\d+)\}}$")
+_REPEATING = re.compile(r"^([-+]?)(\d*)\.(\d*)\\overline\{(\d{1,50})\}$")
+_MIXED = re.compile(r"^([-+]?)(\d+)\\frac\{(\d+)\}\{(\d+)\}$")
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,11 @@ def parse_number(text: str) -> Number | None:
             if not den:
                 return None
             return Number((-1 if m.group(1) == "-" else 1) * num / den, _combine(p1, p2))
+        if m := _REPEATING.match(s):  # 0.1\overline{6} = 1/6
+            whole, fixed, period = m.group(2) or "0", m.group(3), m.group(4)
+            value = int(whole) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+            value += Fraction(int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+            return Number(-value if m.group(1) == "-" else value)
         if m := _MIXED.match(s):
             whole, num, den = int(m.group(2)), int(m.group(3)), int(m.group(4))
             if not den or num >= den:

@@ -43,6 +43,8 @@ from verifiers.verdict import (
 __all__ = ["Check", "register_kind", "registered_kinds", "get_check", "classify_gold", "judge_texts"]
 
 Check = Callable[[str, str, float], Verdict]
+_DEGREES = re.compile(r"\\circ|°|\\degree|\bdegrees?\b")
+_PERCENT = re.compile(r"%|\\text\{\s*percent|\bpercent\b")
 _CHOICE = re.compile(r"^\(?([A-J])\)?(?:$|[.:)]|\s)")
 
 
@@ -91,43 +93,73 @@ def judge_texts(answer: str, gold: str, timeout: float) -> tuple[str, str, str]:
     return status, "symbolic", detail
 
 
-def _extracted(completion: str, gold: str, method: str) -> tuple[str | None, str, Verdict | None]:
-    """Shared first phase: normalise the gold, extract and normalise the answer; a verdict if that decides."""
+def _extracted(completion: str, gold: str, method: str) -> tuple[str | None, str, Verdict | None, str]:
+    """Shared first phase: normalise the gold, extract and normalise the answer; a verdict if that decides.
+    Returns (normalised answer, normalised gold, deciding verdict or None, raw answer text)."""
     gold_norm = normalize(gold)
     if not gold_norm:
-        return None, gold_norm, _verdict(GOLD_ERROR, method, None, gold_norm, "empty gold answer")
+        return None, gold_norm, _verdict(GOLD_ERROR, method, None, gold_norm, "empty gold answer"), ""
     extraction = extract_answer(completion)
     if extraction is None:
-        return None, gold_norm, _verdict(NO_ANSWER, method, None, gold_norm, "no final answer in the completion")
-    return normalize(extraction.text), gold_norm, None
+        verdict = _verdict(NO_ANSWER, method, None, gold_norm, "no final answer in the completion")
+        return None, gold_norm, verdict, ""
+    return normalize(extraction.text), gold_norm, None, extraction.text
+
+
+def _percent_match(answer_raw: str, answer: str, gold_raw: str, gold: str) -> bool:
+    """An explicit % on exactly one side lets it also read as x/100 (25% = 0.25). Without a % sign nothing is rescaled,
+    so 25 never matches 0.25 (the x100 false positives of Qwen2.5-Math's grader)."""
+    a, g = parse_number(answer), parse_number(gold)
+    a_percent, g_percent = bool(_PERCENT.search(answer_raw)), bool(_PERCENT.search(gold_raw))
+    if a is None or g is None or a_percent == g_percent:  # both sides on the same scale: nothing to reread
+        return False
+    return a.value / 100 == g.value if a_percent else g.value / 100 == a.value
 
 
 def _math_check(completion: str, gold: str, timeout: float) -> Verdict:
-    answer, gold_norm, decided = _extracted(completion, gold, "string")
+    answer, gold_norm, decided, raw = _extracted(completion, gold, "string")
     if decided:
         return decided
     if not answer:
         return _verdict(NO_ANSWER, "string", answer, gold_norm, "the extracted answer is empty")
     status, method, detail = judge_texts(answer, gold_norm, timeout)
+    if status == INCORRECT and method == "numeric" and _percent_match(raw, answer, gold, gold_norm):
+        return _verdict(CORRECT, "numeric", answer, gold_norm, "equal reading the explicit x% as x/100")
+    if status == INCORRECT and _DEGREES.search(gold) and not _DEGREES.search(raw) and "\\pi" in answer:
+        # the gold is in degrees and the answer in radians (60^\circ vs \frac{\pi}{3})
+        status2, _, _ = judge_texts(f"({answer})\\cdot\\frac{{180}}{{\\pi}}", gold_norm, timeout)
+        if status2 == CORRECT:
+            return _verdict(CORRECT, "symbolic", answer, gold_norm, "equal after converting radians to degrees")
     return _verdict(status, method, answer, gold_norm, detail)
 
 
 def _choice_check(completion: str, gold: str, timeout: float) -> Verdict:
-    answer, gold_norm, decided = _extracted(completion, gold, "choice")
+    answer, gold_norm, decided, _ = _extracted(completion, gold, "choice")
     if decided:
         return decided
     g = _CHOICE.match(gold_norm)
     if g is None:
         return _verdict(GOLD_ERROR, "choice", answer, gold_norm, "gold is not a choice letter")
-    a = _CHOICE.match(answer or "")
-    if a is None:
+    letter = _answer_letter(answer or "")
+    if letter is None:
         return _verdict(UNPARSEABLE, "choice", answer, gold_norm, "no choice letter in the answer")
-    status = CORRECT if a.group(1) == g.group(1) else INCORRECT
-    return _verdict(status, "choice", answer, gold_norm, f"letter {a.group(1)} vs {g.group(1)}")
+    status = CORRECT if letter == g.group(1) else INCORRECT
+    return _verdict(status, "choice", answer, gold_norm, f"letter {letter} vs {g.group(1)}")
+
+
+def _answer_letter(answer: str) -> str | None:
+    """The option letter of an answer: "(C)", "C) 12", "c", "Option C"; None when absent or hedged ("A or B")."""
+    letters = set(re.findall(r"(?<![A-Za-z\\])([A-J])(?![A-Za-z])", answer))
+    if len(letters) > 1:
+        return None
+    m = _CHOICE.match(answer.upper() if len(answer) <= 3 else answer)
+    if m:
+        return m.group(1)
+    return letters.pop() if letters else None
 
 
 def _text_check(completion: str, gold: str, timeout: float) -> Verdict:
-    answer, gold_norm, decided = _extracted(completion, gold, "string")
+    answer, gold_norm, decided, _ = _extracted(completion, gold, "string")
     if decided:
         return decided
 

@@ -22,8 +22,12 @@ limits.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
+from dataclasses import dataclass
+from typing import Any
 
 import sympy
 from latex2sympy2_extended import latex2sympy
@@ -34,13 +38,14 @@ from verifiers.limits import (
     MAX_FACTORIAL_ARGUMENT,
     MAX_INTEGER_DIGITS,
     MAX_NUMERIC_EXPONENT,
+    MAX_PLUS_MINUS,
     MAX_SYMBOLIC_EXPONENT,
     MAX_TREE_NODES,
+    check_text_budget,
 )
-from verifiers.limits import check_text_budget
 from verifiers.verdict import CORRECT, GOLD_ERROR, INCORRECT, UNPARSEABLE, BudgetExceeded, ParseError, VerifierError
 
-__all__ = ["ParsedAnswer", "parse_answer", "judge"]
+__all__ = ["ParsedAnswer", "parse_answer", "judge", "clear_caches"]
 
 _NORMALIZATION = NormalizationConfig(basic_latex=True, units=False, malformed_operators=True, nits=False, boxed="all")
 _CONVERSION = ConversionConfig(interpret_as_mixed_fractions=True, interpret_simple_eq_as_assignment=False)
@@ -51,14 +56,12 @@ _PLAIN_NAMES = re.compile(r"(?<![\\a-zA-Z])(pi|infinity|inf|oo|sqrt|ln|log|sin|c
 _DECIMAL = re.compile(r"(?<![\d.])(\d*)\.(\d+)")
 
 
+@dataclass(frozen=True)
 class ParsedAnswer:
     """A parsed answer: the SymPy object plus the decimal places written in the text (None if no decimals)."""
 
-    __slots__ = ("value", "decimal_places")
-
-    def __init__(self, value, decimal_places: int | None):
-        self.value = value
-        self.decimal_places = decimal_places
+    value: Any
+    decimal_places: int | None
 
 
 def _plain_to_latex(text: str) -> str:
@@ -139,11 +142,41 @@ def _check_power(base, exp) -> None:
         raise BudgetExceeded(f"power with more than {MAX_INTEGER_DIGITS} digits")
 
 
+@functools.lru_cache(maxsize=2048)  # RL groups share a gold and repeat answers; parsed objects are immutable
 def parse_answer(text: str) -> ParsedAnswer:
-    """Parse normalised answer text into a SymPy object, enforcing every budget; raises `ParseError`."""
+    """Parse normalised answer text into a SymPy object, enforcing every budget; raises `ParseError`.
+
+    `\\pm`/`\\mp` anywhere (`\\frac{-1 \\pm \\sqrt{5}}{2}`) make a set of both branches.
+    """
     check_text_budget(text)
     latex = _plain_to_latex(text)
     places = _decimal_places(latex)
+    signs = len(re.findall(r"\\(?:pm|mp)(?![a-zA-Z])", latex))
+    if signs:
+        if signs > MAX_PLUS_MINUS:
+            raise BudgetExceeded(f"more than {MAX_PLUS_MINUS} plus-minus signs")
+        branches = [_branch(latex, choice) for choice in itertools.product("+-", repeat=signs)]
+        values = [_parse_latex(b, text) for b in branches]
+        return ParsedAnswer(sympy.FiniteSet(*values), places)
+    return ParsedAnswer(_parse_latex(latex, text), places)
+
+
+def clear_caches() -> None:
+    """Forget cached parses (benchmarks call this in each worker so repeated timing runs stay honest)."""
+    parse_answer.cache_clear()
+
+
+def _branch(latex: str, choice: tuple[str, ...]) -> str:
+    signs = iter(choice)
+
+    def pick(m: re.Match) -> str:
+        sign = next(signs)
+        return sign if m.group(0).startswith("\\pm") else ("-" if sign == "+" else "+")
+
+    return re.sub(r"\\(?:pm|mp)(?![a-zA-Z])", pick, latex)
+
+
+def _parse_latex(latex: str, text: str):
     try:
         value = latex2sympy(_exact_decimals(latex), normalization_config=_NORMALIZATION,
                             conversion_config=_CONVERSION)
@@ -160,7 +193,7 @@ def parse_answer(text: str) -> ParsedAnswer:
     # `i` written as a variable is the imaginary unit in answers (3+2i); same rule on both sides.
     if isinstance(value, sympy.Basic) and sympy.Symbol("i") in value.free_symbols:
         value = value.xreplace({sympy.Symbol("i"): sympy.I})
-    return ParsedAnswer(value, places)
+    return value
 
 
 def judge(gold_text: str, answer_text: str) -> tuple[str, str]:

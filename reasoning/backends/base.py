@@ -27,6 +27,7 @@ class Completion:
     finish_reason: str  # "stop" (end of turn or a stop string) or "length" (hit max_tokens)
     logprobs: tuple[float, ...] | None = None  # per generated token, under the sampling distribution
     latency_s: float = 0.0  # wall time of the generation call that produced it
+    ttft_s: float | None = None  # time to first token (prefill), where the backend can measure it
 
     @property
     def num_tokens(self) -> int:

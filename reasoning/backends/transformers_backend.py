@@ -1,7 +1,7 @@
 """Hugging Face transformers backend: batched `generate` with a KV cache, on CPU or GPU.
 
-Sampling is done by our own logits processor with one `torch.Generator` per sequence, seeded per sample, and
-`generate` itself runs greedy over the processor's one-hot output. That keeps a sample's random stream private:
+Sampling is done by our own logits processor with a counter-based random stream per sequence, seeded per sample,
+and `generate` itself runs greedy over the processor's one-hot output. That keeps a sample's random stream private:
 the same (seed, problem, sample index) gives the same text whatever else shares its batch, and a resumed run
 continues exactly where an uninterrupted one would have gone. The processor also records each chosen token's
 log-probability under the sampling distribution.
@@ -22,20 +22,61 @@ from reasoning.config import SamplingConfig
 from reasoning.prompts import render_prompt
 
 
+_MASK64 = (1 << 64) - 1
+
+
+def _to_signed(value: int) -> int:
+    value &= _MASK64
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+_GOLDEN = _to_signed(0x9E3779B97F4A7C15)
+_MIX1 = _to_signed(0xBF58476D1CE4E5B9)
+_MIX2 = _to_signed(0x94D049BB133111EB)
+
+
+def _logical_shift(x: torch.Tensor, bits: int) -> torch.Tensor:
+    """Unsigned right shift on int64 tensors (torch's >> is arithmetic)."""
+    return (x >> bits) & ((1 << (64 - bits)) - 1)
+
+
+def counter_uniform(seeds: torch.Tensor, step: int) -> torch.Tensor:
+    """One uniform in [0, 1) per row from splitmix64(seed, step): a counter-based RNG, vectorised over rows.
+
+    Row i's value depends only on (seeds[i], step), never on the rest of the batch (int64 ops wrap like uint64).
+
+    >>> u = counter_uniform(torch.tensor([1, 2, 1]), 0)
+    >>> bool(u[0] == u[2]) and bool(u[0] != u[1]) and bool(((0 <= u) & (u < 1)).all())
+    True
+    """
+    x = seeds + (step + 1) * _GOLDEN
+    x = (x ^ _logical_shift(x, 30)) * _MIX1
+    x = (x ^ _logical_shift(x, 27)) * _MIX2
+    x = x ^ _logical_shift(x, 31)
+    return _logical_shift(x, 11).to(torch.float64) / float(1 << 53)
+
+
 class _SeededSampler:
-    """A transformers logits processor that samples each row with its own generator (see module docstring)."""
+    """A transformers logits processor that samples each row from its own counter-based random stream.
+
+    Inverse-CDF sampling with `counter_uniform(seed, step)`: vectorised over the batch, and a row's draws depend only
+    on its own seed and step, so batching and resuming change no sample.
+    """
 
     def __init__(self, seeds: list[int], sampling: SamplingConfig) -> None:
-        self.generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+        self.seeds = torch.tensor(seeds, dtype=torch.int64)  # (B,)
         self.sampling = sampling
-        self.logprobs: list[list[float]] = [[] for _ in seeds]
+        self.step = 0
+        self.chosen_logprobs: list[torch.Tensor] = []  # one (B,) tensor per step
+        self.first_token_at: float | None = None  # first call = prefill done: time to first token
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        if self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
         logits = scores.float()  # (B, V)
         sampling = self.sampling
         if sampling.temperature == 0:
             choice = logits.argmax(dim=-1)  # (B,)
-            logprob_table = torch.log_softmax(logits, dim=-1)
         else:
             logits = logits / sampling.temperature
             if sampling.top_k:
@@ -43,19 +84,24 @@ class _SeededSampler:
                 logits = logits.masked_fill(logits < kth, float("-inf"))
             if sampling.top_p < 1.0:
                 sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
-                cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(dim=-1)
-                drop_sorted = cumulative - torch.softmax(sorted_logits, dim=-1) > sampling.top_p
+                sorted_probs = torch.softmax(sorted_logits, dim=-1)
+                drop_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs > sampling.top_p
                 logits = logits.masked_fill(drop_sorted.scatter(-1, order, drop_sorted), float("-inf"))
-            logprob_table = torch.log_softmax(logits, dim=-1)
-            probs = logprob_table.exp()
-            choice = torch.stack(
-                [torch.multinomial(probs[row], 1, generator=gen)[0] for row, gen in enumerate(self.generators)]
-            )
-        for row in range(len(self.generators)):
-            self.logprobs[row].append(float(logprob_table[row, choice[row]]))
+            cdf = torch.softmax(logits.double(), dim=-1).cumsum(dim=-1)  # (B, V)
+            u = counter_uniform(self.seeds.to(cdf.device), self.step).unsqueeze(-1) * cdf[:, -1:]  # (B, 1)
+            choice = torch.searchsorted(cdf, u).squeeze(-1).clamp_(max=logits.shape[-1] - 1)  # (B,)
+        rows = torch.arange(scores.shape[0], device=scores.device)
+        self.chosen_logprobs.append(torch.log_softmax(logits, dim=-1)[rows, choice].cpu())
+        self.step += 1
         forced = torch.full_like(scores, float("-inf"))
-        forced[torch.arange(scores.shape[0]), choice] = 0.0
+        forced[rows, choice] = 0.0
         return forced
+
+    def logprob_table(self, rows: int) -> list[list[float]]:
+        """Per row, the log-probability of each chosen token (B lists of steps floats)."""
+        if not self.chosen_logprobs:
+            return [[] for _ in range(rows)]
+        return torch.stack(self.chosen_logprobs, dim=1).tolist()  # (B, steps)
 
 
 class TransformersBackend:
@@ -122,12 +168,16 @@ class TransformersBackend:
         except torch.OutOfMemoryError as error:
             raise BackendError(f"out of memory generating {len(requests)} sequences; lower --batch-size") from error
         latency = time.perf_counter() - started
+        ttft = (sampler.first_token_at or time.perf_counter()) - started
         generated = output[:, encoded["input_ids"].shape[1] :]  # (B, new tokens)
+        logprobs = sampler.logprob_table(len(requests))
         return [
-            self._completion(generated[row], sampler.logprobs[row], sampling, latency) for row in range(len(requests))
+            self._completion(generated[row], logprobs[row], sampling, latency, ttft) for row in range(len(requests))
         ]
 
-    def _completion(self, ids: torch.Tensor, logprobs: list[float], sampling: SamplingConfig, latency: float) -> Completion:
+    def _completion(
+        self, ids: torch.Tensor, logprobs: list[float], sampling: SamplingConfig, latency: float, ttft: float
+    ) -> Completion:
         eos_ids = self.model.generation_config.eos_token_id or self.tokenizer.eos_token_id
         eos_ids = set(eos_ids if isinstance(eos_ids, list) else [eos_ids])
         tokens: list[int] = []
@@ -149,6 +199,7 @@ class TransformersBackend:
             finish_reason=finish,
             logprobs=tuple(logprobs[: len(tokens)]),
             latency_s=latency,
+            ttft_s=ttft,
         )
 
 

@@ -19,7 +19,7 @@ from reasoning.ineq.problem import Problem
 
 def build_certificate(problem: Problem, steps: list[dict], names: tuple[str, ...], proof: dict,
                       method: str, extra_multipliers: list[PolyDict] | None = None,
-                      n_equalities: int | None = None) -> dict:
+                      n_equalities: int | None = None, multiplier: str = "1") -> dict:
     """Assemble the JSON document; `extra_multipliers` (from homogenisation) are added to the finisher's."""
     multipliers = list(proof.get("equality_multipliers", []))
     extra = extra_multipliers or []
@@ -31,6 +31,8 @@ def build_certificate(problem: Problem, steps: list[dict], names: tuple[str, ...
             h = add(h, extra[j], Fraction(1))
         combined.append(poly_str(h, names))
     body = {"equality_multipliers": combined}
+    if multiplier != "1":
+        body["multiplier"] = multiplier
     if proof.get("buffalo"):
         body["buffalo"] = True
     else:

@@ -5,6 +5,7 @@ recorded steps (`transforms`), clears denominators itself, and verifies in exact
 
     N - sum_j h_j * e_j  ==  sum_k term_k          (an identity of polynomials)
 
+(with N first multiplied by an optional `multiplier` M that is checked to be > 0 on the domain)
 where e_j are the state's equalities, h_j the certificate's multipliers, and every term is nonnegative on the domain
 by a rule checked here: `mono` c*M, `sq` c*M*p**2, `amgm` c*M*(sum w_i x**a_i - x**(sum w_i a_i)) with w >= 0
 summing to 1 (weighted AM-GM), `schur` c*M*Schur_t(x, y, z); M is a product of nonnegative variables, even powers of
@@ -91,8 +92,9 @@ def _check_amgm(state: State, term: dict) -> sp.Expr:
     if any(not t.is_Integer for t in target) or any(not isinstance(e, int) or e < 0 for p in points for e in p):
         raise _Invalid("amgm exponents must be nonnegative integers with an integral weighted mean")
     for i, name in enumerate(names):
-        if state.domain(name) == "real" and any(p[i] % 2 for p in points) | (target[i] % 2 != 0):
-            raise _Invalid(f"amgm over real variable {name} needs even exponents")
+        # sum w |x|^a >= |x|^b >= x^b, and |x|^a = x^a for even a: only the points need even exponents
+        if state.domain(name) == "real" and any(p[i] % 2 for p in points):
+            raise _Invalid(f"amgm over real variable {name} needs even exponents in its points")
     gens = [state.symbols[n] for n in names]
     mono = lambda e: sp.Mul(*(g**int(k) for g, k in zip(gens, e)))
     return sum(w * mono(p) for w, p in zip(weights, points)) - mono(target)
@@ -139,6 +141,22 @@ def _buffalo_ok(state: State, R: sp.Poly) -> bool:
     return True
 
 
+def _positive_multiplier(state: State, text: str, gens) -> sp.Poly:
+    """M > 0 on the domain: nonnegative coefficients, nonnegative variables, and a positive term in positive ones."""
+    M = sp.Poly(parse_expr(str(text), state.symbols), *gens, domain="QQ")
+    positive_vars = {i for i, g in enumerate(gens) if state.domain(str(g)) == "positive"}
+    nonneg_vars = {i for i, g in enumerate(gens) if state.domain(str(g)) != "real"}
+    strict = False
+    for monom, c in M.terms():
+        used = {i for i, e in enumerate(monom) if e}
+        if c < 0 or not used <= nonneg_vars:
+            raise _Invalid("the multiplier must have nonnegative coefficients over nonnegative variables")
+        strict |= c > 0 and used <= positive_vars
+    if not strict:
+        raise _Invalid("the multiplier needs a positive term in positive variables (so it is never 0)")
+    return M
+
+
 def _check(cert: dict) -> CheckResult:
     if cert.get("format") != FORMAT:
         raise _Invalid(f"format must be {FORMAT!r}")
@@ -155,7 +173,7 @@ def _check(cert: dict) -> CheckResult:
     multipliers = proof.get("equality_multipliers", ["0"] * len(state.equalities))
     if len(multipliers) != len(state.equalities):
         raise _Invalid(f"need {len(state.equalities)} equality multipliers, got {len(multipliers)}")
-    R = N
+    R = N * _positive_multiplier(state, proof.get("multiplier", "1"), gens)
     for h, e in zip(multipliers, state.equalities):
         R = R - sp.Poly(parse_expr(str(h), state.symbols) * e, *gens, domain="QQ")
     if proof.get("buffalo"):
@@ -179,9 +197,16 @@ def _check(cert: dict) -> CheckResult:
     return CheckResult("valid", f"identity with {len(terms)} nonnegative terms holds exactly")
 
 
-def check_certificate(cert: dict) -> CheckResult:
-    """Re-verify a certificate document; never raises on bad input, returns a status instead."""
+def check_certificate(cert: dict, expected: Problem | None = None) -> CheckResult:
+    """Re-verify a certificate document; never raises on bad input, returns a status instead.
+
+    With `expected`, the certificate must also be about exactly that statement (vars, domain, constraints, goal)."""
     try:
+        if expected is not None:
+            stated = Problem.from_dict(cert["problem"])
+            fields = ("vars", "domain", "constraints", "goal")
+            if any(getattr(stated, f) != getattr(expected, f) for f in fields):
+                return CheckResult("invalid", "the certificate proves a different statement")
         return _check(cert)
     except _Invalid as error:
         return CheckResult("invalid", str(error))

@@ -42,6 +42,9 @@ def _radicals(state: State) -> dict[sp.Expr, int]:
 def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
     """(name, macro-step) pairs worth trying from this state; a macro-step is a list of step dicts."""
     out: list[tuple[str, list[dict]]] = []
+    if not state.equalities and not state.inequalities and not state.strict and \
+            any(d == "nonnegative" for _, d in state.domains) and all(d != "real" for _, d in state.domains):
+        out.append(("interior", [{"kind": "interior"}]))
     radicals = _radicals(state)
     symbols = state.symbols
     var_roots = {str(b): q for b, q in radicals.items() if b in symbols.values()}
@@ -64,12 +67,46 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
             macro = _product_constraint(state, index, e)
             if macro:
                 out.append(("product_root", macro))
+            rewritten = _reduce_by_monomial(state, index, e)
+            if rewritten is not None:
+                out.append(("eq_reduce", [{"kind": "eq_rewrite", "index": index, "expr": rewritten}]))
+    if state.equalities and all(d == "positive" for _, d in state.domains) and is_polynomial_state(state) and \
+            any(node.is_Pow and node.exp < 0 for node in sp.preorder_traversal(state.expr)):
+        names = _fresh_names(state, len(state.names))
+        out.append(("invert_all", [{"kind": "power_sub", "var": v, "new": n, "k": -1}
+                                   for v, n in zip(state.names, names)]))
     if len(state.names) == 3 and all(d == "positive" for _, d in state.domains):
         a, b, c = (symbols[n] for n in state.names)
         needed = {sp.expand(b + c - a), sp.expand(c + a - b), sp.expand(a + b - c)}
         if needed <= {sp.expand(g) for g, s in state.inequalities if s}:
             out.append(("ravi", [{"kind": "ravi", "new": _fresh_names(state, 3)}]))
     return out
+
+
+def _reduce_by_monomial(state: State, index: int, e: sp.Expr) -> str | None:
+    """With M = c (M a monomial), divide M out of each term's numerator: x**3*y*z/(y + z) -> x**2/(y + z)."""
+    gens = [state.symbols[n] for n in state.names]
+    terms = sp.Poly(e, *gens).terms()
+    if len(terms) != 2 or sum(terms[1][0]) != 0 or sum(terms[0][0]) == 0:
+        return None
+    monom, c = terms[0][0], -terms[1][1] / terms[0][1]
+    changed, parts = False, []
+    for term in sp.Add.make_args(state.expr):
+        num, den = sp.fraction(sp.together(term))
+        coeff, factors = sp.Poly(num, *gens).terms()[0][1], None
+        if len(sp.Poly(num, *gens).terms()) == 1:
+            factors = sp.Poly(num, *gens).terms()[0][0]
+        if factors is None:
+            parts.append(term)
+            continue
+        j = min((f // m for f, m in zip(factors, monom) if m), default=0)
+        if j <= 0:
+            parts.append(term)
+            continue
+        changed = True
+        reduced = sp.Mul(*(g ** (f - j * m) for g, f, m in zip(gens, factors, monom)))
+        parts.append(coeff * c**j * reduced / den)
+    return sp.sstr(sp.Add(*parts)) if changed else None
 
 
 def _product_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:
@@ -116,7 +153,8 @@ def goal_of(state: State) -> Goal:
 def homogenize(goal: Goal) -> tuple[Goal, list[PolyDict]] | None:
     """Use one equality L - k = 0 (L homogeneous, k != 0) to make the goal homogeneous.
 
-    Returns the homogeneous goal (without equalities) and the multipliers h_j with hom = N + sum h_j e_j."""
+    Returns the homogeneous goal (without equalities) and the multipliers h_j with hom = N - sum h_j e_j
+    (the certificate's convention)."""
     if is_homogeneous(goal.poly) and not goal.equalities:
         return None
     n = goal.nvars
@@ -131,15 +169,23 @@ def homogenize(goal: Goal) -> tuple[Goal, list[PolyDict]] | None:
         if len({d % dl for d in degrees}) > 1:
             continue
         top = max(degrees)
+        k = -constant
+        powers = [{(0,) * n: Fraction(1)}]  # t**i with t = L/k
+        for _ in range((top - min(degrees)) // dl + 1):
+            powers.append(mul(powers[-1], ratio))
         hom: PolyDict = {}
+        h: PolyDict = {}
+        # x^m * t^r = x^m + x^m * (t^r - 1) and t^r - 1 = (e / k) * (1 + t + ... + t^(r-1))
+        geometric = [dict()]
+        for i in range(len(powers) - 1):
+            geometric.append(add(geometric[-1], powers[i]))
         for m, c in goal.poly.items():
-            hom = add(hom, mul({m: c}, power(ratio, (top - sum(m)) // dl, n)))
-        diff = add(hom, goal.poly, Fraction(-1))
-        h = _divide(diff, e, n)
-        if h is None:
-            continue
+            r = (top - sum(m)) // dl
+            hom = add(hom, mul({m: c}, powers[r]))
+            if r:
+                h = add(h, mul({m: c / k}, geometric[r]))
         multipliers = [dict() for _ in goal.equalities]
-        multipliers[j] = h
+        multipliers[j] = {m: -c for m, c in h.items()}  # hom = N + h*e, so N - (-h)*e = hom
         others = tuple(x for i, x in enumerate(goal.equalities) if i != j)
         # the other equalities are kept out: the homogeneous goal is proved on the whole domain
         del others
@@ -148,9 +194,53 @@ def homogenize(goal: Goal) -> tuple[Goal, list[PolyDict]] | None:
     return None
 
 
-def _divide(p: PolyDict, e: PolyDict, n: int) -> PolyDict | None:
-    gens = sp.symbols(f"v0:{n}")
-    to = lambda d: sp.Poly.from_dict({m: sp.Rational(c.numerator, c.denominator) for m, c in d.items()} or {(0,) * n: 0},
-                                     *gens, domain="QQ")
-    q, r = sp.div(to(p), to(e))
-    return to_dict(q) if r.is_zero else None
+def conjugate(goal: Goal) -> tuple[Goal, PolyDict, list[PolyDict]] | None:
+    """Rationalise N = A + B*s, where s >= 0 satisfies the equality s**2 - g = 0, via M = ±(A - B*s) > 0:
+    M*N = ±(A**2 - B**2 * g) modulo the equality. Returns (goal without that equality, M, multipliers)."""
+    n = goal.nvars
+    for j, e in enumerate(goal.equalities):
+        for k in range(n):
+            unit = tuple(2 * int(i == k) for i in range(n))
+            if e.get(unit) != 1 or any(m[k] for m in e if m != unit) or goal.domains[k] == "real":
+                continue
+            g = {m: -c for m, c in e.items() if m != unit}  # e = s**2 - g
+            if any(m[k] > 1 for m in goal.poly):
+                continue
+            A = {m: c for m, c in goal.poly.items() if m[k] == 0}
+            B = {tuple(0 if i == k else x for i, x in enumerate(m)): c for m, c in goal.poly.items() if m[k] == 1}
+            if not A or not B:
+                continue
+            sign_a = {c > 0 for c in A.values()}
+            sign_b = {c > 0 for c in B.values()}
+            if len(sign_a) != 1 or len(sign_b) != 1 or sign_a == sign_b:
+                continue
+            sign = Fraction(1) if sign_a == {True} else Fraction(-1)
+            s = {tuple(int(i == k) for i in range(n)): Fraction(1)}
+            M = {m: sign * c for m, c in add(A, mul(B, s), Fraction(-1)).items()}
+            if not any(all(goal.domains[i] == "positive" for i, x in enumerate(m) if x) for m in M):
+                continue
+            B2 = mul(B, B)
+            reduced = {m: sign * c for m, c in add(mul(A, A), mul(B2, g), Fraction(-1)).items()}
+            multipliers = [dict() for _ in goal.equalities]
+            multipliers[j] = {m: -sign * c for m, c in B2.items()}
+            others = tuple(x for i, x in enumerate(goal.equalities) if i != j)
+            new = Goal(goal.names, goal.domains, reduced, others, goal.inequalities, goal.strict, goal.ineq_strict)
+            return new, M, multipliers
+    return None
+
+
+def difference_of_squares(goal: Goal) -> tuple[Goal, PolyDict] | None:
+    """N = A - B (A, B with positive coefficients) times M = A + B > 0 gives A**2 - B**2, which a constraint of
+    higher degree can often homogenise (a + b + c - 3 >= 0 under ab + bc + ca = 3)."""
+    if any(goal.domains[i] == "real" for m in goal.poly for i, e in enumerate(m) if e):
+        return None
+    A = {m: c for m, c in goal.poly.items() if c > 0}
+    B = {m: -c for m, c in goal.poly.items() if c < 0}
+    if not A or not B:
+        return None
+    M = add(A, B)
+    if not any(all(goal.domains[i] == "positive" for i, x in enumerate(m) if x) for m in M):
+        return None
+    reduced = add(mul(A, A), mul(B, B), Fraction(-1))
+    return Goal(goal.names, goal.domains, reduced, goal.equalities, goal.inequalities, goal.strict,
+                goal.ineq_strict), M

@@ -16,12 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
-ACTIONS = ("lp_hom", "buffalo_hom", "lp", "buffalo", "sos_hom", "sos",
-           "power_sub_all", "power_sub_some", "radical_aux", "product_root", "ravi")
+ACTIONS = ("lp_hom", "buffalo_hom", "lp", "buffalo", "sos_hom", "sos", "lp_conj", "buffalo_conj",
+           "lp_dsq", "sos_dsq",
+           "power_sub_all", "power_sub_some", "radical_aux", "product_root", "ravi", "interior",
+           "eq_reduce", "invert_all")
 STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "inequalities", "radicals",
                   "real_domain", "neg_fraction", "symmetric", "depth", "polynomial")
-_BASE_COST = {"lp_hom": 1.0, "buffalo_hom": 1.6, "lp": 2.0, "buffalo": 1.8, "sos_hom": 2.5, "sos": 3.0,
-              "power_sub_all": 0.5, "power_sub_some": 0.9, "radical_aux": 1.0, "product_root": 1.2, "ravi": 1.4}
+_BASE_COST = {"lp_hom": 1.0, "buffalo_hom": 1.6, "lp": 2.0, "buffalo": 1.8, "sos_hom": 2.5, "sos": 3.0, "lp_conj": 1.2, "buffalo_conj": 1.7,
+              "power_sub_all": 0.5, "power_sub_some": 0.9, "radical_aux": 1.0, "product_root": 1.2, "ravi": 1.4,
+              "interior": 1.3, "lp_dsq": 2.2, "sos_dsq": 3.2,
+              "eq_reduce": 1.1, "invert_all": 2.0}
 
 
 def featurize(state_features: dict[str, float], action: str) -> np.ndarray:

@@ -18,7 +18,10 @@ from reasoning.ineq.certificate import build_certificate
 from reasoning.ineq.checker import check_certificate
 from reasoning.ineq.config import ProverConfig
 from reasoning.ineq.finishers.common import Goal, degree, is_homogeneous
-from reasoning.ineq.normalize import apply_macro, candidate_steps, goal_of, homogenize
+from reasoning.ineq.finishers.common import poly_str
+from reasoning.ineq.normalize import (
+    apply_macro, candidate_steps, conjugate, difference_of_squares, goal_of, homogenize,
+)
 from reasoning.ineq.policy import HeuristicPolicy, LearnedPolicy, Policy
 from reasoning.ineq.problem import Problem
 from reasoning.ineq.transforms import State, StepError, initial_state, is_polynomial_state
@@ -45,6 +48,8 @@ class _Node:
     depth: int
     goal: Goal | None = None
     hom: tuple | None = None
+    conj: tuple | None = None
+    dsq: tuple | None = None
     features: dict = field(default_factory=dict)
 
 
@@ -72,6 +77,11 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
     if node.goal is not None:
         g = node.goal
         node.hom = homogenize(g)
+        node.conj = conjugate(g) if g.equalities else None
+        if g.equalities and node.hom is None:
+            found = difference_of_squares(g)
+            if found is not None:
+                node.dsq = (found[0], found[1], homogenize(found[0]))
         f.update(polynomial=1.0, degree=degree(g.poly), log_terms=math.log1p(len(g.poly)),
                  homogeneous=float(is_homogeneous(g.poly)), symmetric=float(_symmetric(g)),
                  neg_fraction=sum(c < 0 for c in g.poly.values()) / max(len(g.poly), 1))
@@ -89,6 +99,10 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
         if node.hom is not None:
             out += [a for a, fin in (("lp_hom", "lp"), ("buffalo_hom", "buffalo"), ("sos_hom", "sos"))
                     if fin in config.finishers and (fin != "sos" or small)]
+        if node.conj is not None:
+            out += [a for a, fin in (("lp_conj", "lp"), ("buffalo_conj", "buffalo")) if fin in config.finishers]
+        if node.dsq is not None:
+            out += [a for a, fin in (("lp_dsq", "lp"), ("sos_dsq", "sos")) if fin in config.finishers]
         if "lp" in config.finishers:
             out.append("lp")
         if "buffalo" in config.finishers and not g.equalities and not g.strict and all(g.nonneg):
@@ -98,16 +112,31 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
     return out
 
 
-def _run_finisher(action: str, node: _Node) -> tuple[dict | None, list | None]:
+def _run_finisher(action: str, node: _Node, deadline: float) -> tuple[dict | None, list | None, str]:
+    """(finisher proof or None, extra equality multipliers, positive multiplier M as text)."""
     from reasoning.ineq.finishers.amgm_lp import lp_certificate
     from reasoning.ineq.finishers.buffalo import buffalo_certificate
     from reasoning.ineq.finishers.sos_sdp import sos_certificate
 
-    finisher = {"lp": lp_certificate, "buffalo": buffalo_certificate, "sos": sos_certificate}[action.split("_")[0]]
+    base = {"lp": lp_certificate, "buffalo": buffalo_certificate, "sos": sos_certificate}[action.split("_")[0]]
+    finisher = lambda goal: base(goal, deadline=deadline)
     if action.endswith("_hom"):
         goal, extra = node.hom
-        return finisher(goal), extra
-    return finisher(node.goal), None
+        return finisher(goal), extra, "1"
+    if action.endswith("_conj"):
+        goal, M, extra = node.conj
+        proof = finisher(goal)
+        if proof is not None:  # the reduced goal lost one equality: re-index the finisher's multipliers
+            j = next(i for i, h in enumerate(extra) if h)
+            hs = list(proof.get("equality_multipliers", []))
+            proof = {**proof, "equality_multipliers": hs[:j] + [{}] + hs[j:]}
+        return proof, extra, poly_str(M, node.goal.names)
+    if action.endswith("_dsq"):
+        goal, M, hom = node.dsq
+        if hom is not None:
+            return finisher(hom[0]), hom[1], poly_str(M, node.goal.names)
+        return finisher(goal), None, poly_str(M, node.goal.names)
+    return finisher(node.goal), None, "1"
 
 
 def make_policy(config: ProverConfig) -> Policy:
@@ -156,12 +185,17 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             child.features["parent_trace"] = len(trace) - 1
             push(child)
             continue
-        proof, extra = _run_finisher(action, node)
+        try:
+            proof, extra, multiplier = _run_finisher(action, node, start + config.timeout_s)
+        except (ValueError, ArithmeticError) as error:  # a numerical failure of one attempt, not of the search
+            trace.append((node.features, action, 0))
+            last_error = f"{action} failed: {type(error).__name__}: {error}"
+            continue
         if proof is None:
             trace.append((node.features, action, 0))
             continue
         cert = build_certificate(problem, node.steps, node.state.names, proof, action, extra,
-                                 len(node.state.equalities))
+                                 len(node.state.equalities), multiplier)
         if config.check:
             verdict = check_certificate(cert)
             if not verdict.valid:

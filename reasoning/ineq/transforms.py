@@ -3,8 +3,13 @@
 A `State` says: for all values of its variables in their domains satisfying its equalities (= 0) and inequalities
 (>= 0, or > 0 when strict), `expr >= 0` (or `> 0`). Each step maps a state to one whose truth implies the parent's:
 
-- `power_sub`  {var, new, k}: var = new**k (k >= 1 integer; var nonnegative/positive, or k odd). Onto, so equivalent.
+- `power_sub`  {var, new, k}: var = new**k (k != 0 integer; var nonnegative/positive, or k odd; k < 0 needs var
+               positive, and constraints are then multiplied by a positive power of new). Onto, so equivalent.
+- `eq_rewrite` {index, expr}: the goal expression replaced by one equal to it on the constraint set (checked by
+               exact division of the difference's numerator by the equality).
 - `radical`    {base, q, new}: every base**(p/q·m) becomes new**(p·m), with new >= 0 and new**q - base = 0 added.
+- `interior`   {}: nonnegative variables become positive (continuity; see `interior`).
+- `eq_root`    {index, k}: an equality M**k = d**k (M a monomial in nonnegative variables, d > 0) becomes M = d.
 - `ravi`       {new: [x, y, z]}: triangle sides a = y + z, b = z + x, c = x + y with x, y, z > 0; needs the three
                strict triangle constraints, which are then dropped (they hold identically).
 
@@ -76,14 +81,57 @@ def power_sub(state: State, var: str, new: str, k: int) -> State:
     if var not in state.names:
         raise StepError(f"unknown variable {var!r}")
     _fresh(state, new)
-    if not isinstance(k, int) or not 1 <= k <= MAX_POWER_SUB:
-        raise StepError(f"power k must be an integer in 1..{MAX_POWER_SUB}")
+    if not isinstance(k, int) or not 1 <= abs(k) <= MAX_POWER_SUB:
+        raise StepError(f"power k must be an integer with 1 <= |k| <= {MAX_POWER_SUB}")
     domain = state.domain(var)
     if domain == "real" and k % 2 == 0:
         raise StepError("an even power cannot reach negative values of a real variable")
+    if k < 0 and domain != "positive":
+        raise StepError("a negative power (var = 1/new**|k|) needs a positive variable")
     old, sym = state.symbols[var], make_symbol(new, domain)
     domains = tuple((new, d) if n == var else (n, d) for n, d in state.domains)
-    return replace(state, domains=domains, **_map_all(state, lambda e: e.subs(old, sym**k)))
+    mapped = _map_all(state, lambda e: e.subs(old, sym**k))
+    if k < 0:
+        # constraints stay polynomial: multiply by the positive monomial sym**(|k|*degree)
+        gens = [sym if n == new else state.symbols[n] for n in [*(x for x, _ in domains)]]
+        cleared = [_clear_monomial(e, sym) for e in mapped["equalities"]]
+        # an equality may be negated freely; keep a positive leading coefficient (monomial - constant form)
+        mapped["equalities"] = tuple(-e if sp.Poly(e, *gens).LC() < 0 else e for e in cleared)
+        mapped["inequalities"] = tuple((_clear_monomial(g, sym), st) for g, st in mapped["inequalities"])
+    return replace(state, domains=domains, **mapped)
+
+
+def _clear_monomial(expr: sp.Expr, sym: sp.Symbol) -> sp.Expr:
+    """expr * sym**j for the least j making it free of negative powers of sym (sym > 0, so signs are kept)."""
+    expanded = sp.expand(expr)
+    low = min((term.as_powers_dict().get(sym, 0) for term in sp.Add.make_args(expanded)), default=0)
+    return sp.expand(expanded * sym ** (-low)) if low < 0 else expanded
+
+
+def eq_rewrite(state: State, index: int, expr: str) -> State:
+    """Replace the goal expression by `expr`, equal to it wherever equality `index` holds.
+
+    Checked: numerator(old - new) is divisible by the equality's polynomial, and every divisor of `expr` is a
+    polynomial with nonnegative coefficients in positive variables (so `expr` is defined everywhere)."""
+    if not isinstance(index, int) or not 0 <= index < len(state.equalities):
+        raise StepError(f"no equality number {index}")
+    gens = [state.symbols[n] for n in state.names]
+    new = parse_expr(str(expr), state.symbols)
+    for node in sp.preorder_traversal(new):
+        if node.is_Pow and node.exp.is_Rational and node.exp < 0:
+            base = sp.Poly(sp.fraction(sp.together(node.base))[0], *gens)
+            used = {str(x) for x in node.base.free_symbols}
+            if any(c < 0 for c in base.coeffs()) or base.is_zero or \
+                    any(state.domain(n) != "positive" for n in used):
+                raise StepError(f"divisor {node.base} of the rewritten goal may vanish")
+    num, _ = sp.fraction(sp.together(state.expr - new))
+    try:
+        q, r = sp.div(sp.Poly(sp.expand(num), *gens), sp.Poly(state.equalities[index], *gens))
+    except sp.PolynomialError:
+        raise StepError("eq_rewrite needs polynomial constraints and rational goals") from None
+    if not r.is_zero:
+        raise StepError("the rewritten goal differs from the goal on the constraint set")
+    return replace(state, expr=new)
 
 
 def _replace_radical(expr: sp.Expr, base: sp.Expr, q: int, new: sp.Symbol) -> sp.Expr:
@@ -151,7 +199,32 @@ def eq_root(state: State, index: int, k: int) -> State:
     return replace(state, equalities=equalities)
 
 
-STEPS = {"power_sub": power_sub, "radical": radical, "ravi": ravi, "eq_root": eq_root}
+def interior(state: State) -> State:
+    """Prove the goal for positive values only; the nonnegative boundary follows by continuity.
+
+    Sound when there are no constraints, the goal is not strict, and every fractional power has a base that is a
+    polynomial with nonnegative coefficients (defined and continuous on the closed orthant): a boundary point where
+    the goal is defined is then a limit of interior points where it is defined, so f >= 0 passes to the limit."""
+    if state.equalities or state.inequalities or state.strict:
+        raise StepError("interior needs an unconstrained, non-strict goal")
+    if not any(d == "nonnegative" for _, d in state.domains) or any(d == "real" for _, d in state.domains):
+        raise StepError("interior needs nonnegative (and no real) variables")
+    gens = list(state.symbols.values())
+    for node in sp.preorder_traversal(state.expr):
+        if node.is_Pow and not node.exp.is_Integer:
+            try:
+                base = sp.Poly(node.base, *gens)
+            except sp.PolynomialError:
+                raise StepError(f"radical base {node.base} is not a polynomial") from None
+            if any(c < 0 for c in base.coeffs()) or node.exp < 0:
+                raise StepError(f"radical {node} may be undefined near the boundary")
+    old = state.symbols
+    domains = tuple((n, "positive") for n, _ in state.domains)
+    sub = {old[n]: make_symbol(n, "positive") for n, _ in state.domains}
+    return replace(state, domains=domains, expr=state.expr.xreplace(sub))
+
+
+STEPS = {"eq_rewrite": eq_rewrite, "interior": interior, "power_sub": power_sub, "radical": radical, "ravi": ravi, "eq_root": eq_root}
 
 
 def apply_step(state: State, step: dict) -> State:
@@ -166,12 +239,14 @@ def apply_step(state: State, step: dict) -> State:
         raise StepError(f"bad arguments for step {kind!r}: {error}") from None
 
 
-def _denominator_bases(expr: sp.Expr) -> list[sp.Expr]:
-    bases = []
+def _denominators(expr: sp.Expr) -> list[tuple[sp.Expr, int]]:
+    """(polynomial b, k) for every divisor b**k of `expr`; expr is undefined where any b vanishes."""
+    out = []
     for node in sp.preorder_traversal(expr):
-        if node.is_Pow and node.exp.is_Rational and node.exp < 0:
-            bases.append(node.base)
-    return bases
+        if node.is_Pow and node.exp.is_Integer and node.exp < 0:
+            num, _ = sp.fraction(sp.together(node.base))  # the base's own divisors are separate nodes
+            out.append((sp.expand(num), int(-node.exp)))
+    return out
 
 
 def is_polynomial_state(state: State) -> bool:
@@ -187,28 +262,35 @@ def is_polynomial_state(state: State) -> bool:
 
 
 def polynomial_goal(state: State) -> tuple[sp.Poly, sp.Poly]:
-    """(N, D) with expr = N / D and D >= 0 on the domain, D vanishing only where expr is undefined."""
+    """(N, D) with expr = N / D and D >= 0 on the domain, D vanishing only where expr is undefined.
+
+    D is the product of the expression's own divisors (so D = 0 only where expr is undefined); each odd-power
+    divisor must have coefficients of one sign over nonnegative variables. N = expr * D must be a polynomial."""
     if not is_polynomial_state(state):
         raise StepError("radicals or foreign symbols remain; substitute them first")
     gens = [state.symbols[n] for n in state.names]
-    num, den = sp.fraction(sp.together(state.expr))
-    N, D = sp.Poly(sp.expand(num), *gens, domain="QQ"), sp.Poly(sp.expand(den), *gens, domain="QQ")
-    original = sp.Poly(sp.Mul(*_denominator_bases(state.expr)), *gens, domain="QQ")
-    constant, factors = D.factor_list()
-    if constant < 0:
-        N, D, constant = -N, -D, -constant
     nonneg = {n for n, d in state.domains if d != "real"}
-    for factor, power in factors:
-        if factor.is_ground:
-            continue
-        if not original.rem(factor).is_zero:
-            raise StepError(f"denominator factor {factor.as_expr()} is not one of the expression's denominators")
-        if power % 2 == 0:
-            continue
-        coeffs = factor.coeffs()
-        used = {str(s) for s in factor.free_symbols}
-        if not used <= nonneg or not (all(c >= 0 for c in coeffs) or all(c <= 0 for c in coeffs)):
-            raise StepError(f"cannot certify the sign of denominator factor {factor.as_expr()}")
-        if all(c <= 0 for c in coeffs):
-            N, D = -N, -D
+    merged: dict[sp.Expr, int] = {}
+    for base, k in _denominators(state.expr):
+        merged[base] = merged.get(base, 0) + k
+    D, sign = sp.Poly(1, *gens, domain="QQ"), 1
+    for base, k in merged.items():
+        poly = sp.Poly(base, *gens, domain="QQ")
+        if k % 2:
+            coeffs = poly.coeffs()
+            used = {str(s) for s in base.free_symbols}
+            if not used <= nonneg or not (all(c >= 0 for c in coeffs) or all(c <= 0 for c in coeffs)):
+                raise StepError(f"cannot certify the sign of denominator {base}")
+            if all(c <= 0 for c in coeffs):
+                sign = -sign
+        D = D * poly**k
+    D = D * sign
+    Dexpr = D.as_expr()
+    N = sp.Poly(0, *gens, domain="QQ")
+    for term in sp.Add.make_args(sp.expand(state.expr)):
+        part = sp.cancel(term * Dexpr)
+        try:
+            N += sp.Poly(part, *gens, domain="QQ")
+        except sp.PolynomialError:
+            raise StepError("clearing denominators did not give a polynomial") from None
     return N, D

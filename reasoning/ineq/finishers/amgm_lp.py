@@ -10,6 +10,7 @@ certificate is exact (rounding is a fallback when the exact recomputation fails)
 from __future__ import annotations
 
 import itertools
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -19,6 +20,8 @@ from reasoning.ineq.finishers.common import (
 )
 
 MAX_COLUMNS = 6000
+MAX_ROWS = 2000  # monomials up to the working degree; beyond this the LP is not attempted
+MAX_STRUCTURED_ROWS = 500  # Schur/square/constraint columns only below this many monomials
 MAX_TRIPLE_POINTS = 24  # triples of positive terms are enumerated only below this many positive terms
 
 
@@ -91,10 +94,32 @@ def _structured_columns(goal: Goal, cols: list, deg: int, homogeneous: bool) -> 
         for m in _mults(goal, deg - 2, homogeneous):
             term = {"kind": "sq", "mult": mono_mult(m, names), "poly": f"{names[i]} - {names[j]}"}
             cols.append((term, mul({m: Fraction(1)}, sq), False))
-    for k, g in enumerate(goal.inequalities):
-        for m in _mults(goal, deg - degree(g), False):
-            term = {"kind": "mono", "mult": {**mono_mult(m, names), f"g{k}": 1}}
-            cols.append((term, mul({m: Fraction(1)}, g), False))
+    # Handelman-style products of up to three inequality constraints, times monomials
+    for size in (1, 2, 3):
+        for combo in itertools.combinations_with_replacement(range(len(goal.inequalities)), size):
+            product: PolyDict = {(0,) * n: Fraction(1)}
+            for k in combo:
+                product = mul(product, goal.inequalities[k])
+            atoms = {f"g{k}": combo.count(k) for k in set(combo)}
+            for m in _mults(goal, deg - degree(product), False):
+                term = {"kind": "mono", "mult": {**mono_mult(m, names), **atoms}}
+                cols.append((term, mul({m: Fraction(1)}, product), False))
+
+
+def _univariate_columns(goal: Goal, cols: list, deg: int) -> None:
+    """x^p, x^q >= x^t for p < t < q: the one-variable AM-GM steps a non-homogeneous goal needs."""
+    n = goal.nvars
+    for i in range(n):
+        unit = lambda e: tuple(e if j == i else 0 for j in range(n))
+        for p, q in itertools.combinations(range(deg + 1), 2):
+            if not goal.nonneg[i] and (p % 2 or q % 2):
+                continue
+            for t in range(p + 1, q):
+                w = Fraction(q - t, q - p)  # weight of x^p
+                poly = {unit(p): w, unit(q): 1 - w, unit(t): Fraction(-1)}
+                term = {"kind": "amgm", "mult": {}, "points": [list(unit(p)), list(unit(q))],
+                        "weights": [str(w), str(1 - w)]}
+                cols.append((term, poly, False))
 
 
 def _equality_columns(goal: Goal, cols: list, deg: int) -> None:
@@ -103,16 +128,20 @@ def _equality_columns(goal: Goal, cols: list, deg: int) -> None:
             cols.append(({"eq": j, "m": m}, mul({m: Fraction(1)}, e), True))
 
 
-def lp_certificate(goal: Goal, use_structured: bool = True) -> dict | None:
+def lp_certificate(goal: Goal, deadline: float | None = None, use_structured: bool = True) -> dict | None:
     """Find terms (and equality multipliers) with goal.poly == sum of terms + sum h_j e_j; None if none found."""
     from scipy.optimize import linprog
 
-    deg = degree(goal.poly)
+    deg = max([degree(goal.poly)] + [degree(e) for e in goal.equalities])
+    if len(monomials(goal.nvars, deg)) > MAX_ROWS:
+        return None
     homogeneous = is_homogeneous(goal.poly) and not goal.equalities
     cols: list = []
     _amgm_columns(goal, cols)
-    if use_structured:
+    if use_structured and len(monomials(goal.nvars, deg)) <= MAX_STRUCTURED_ROWS:
         _structured_columns(goal, cols, deg, homogeneous)
+    if not homogeneous:
+        _univariate_columns(goal, cols, deg)
     _equality_columns(goal, cols, deg)
     rows_set = set(goal.poly)
     for _, poly, _ in cols:
@@ -120,7 +149,7 @@ def lp_certificate(goal: Goal, use_structured: bool = True) -> dict | None:
     for m in sorted(rows_set):
         if _even_ok(m, goal.nonneg):
             cols.append(({"kind": "mono", "mult": mono_mult(m, goal.names)}, {m: Fraction(1)}, False))
-    if len(cols) > 4 * MAX_COLUMNS:
+    if not cols or len(cols) > 4 * MAX_COLUMNS:
         return None
     rows = sorted(rows_set)
     index = {m: i for i, m in enumerate(rows)}
@@ -131,7 +160,13 @@ def lp_certificate(goal: Goal, use_structured: bool = True) -> dict | None:
     b = np.array([float(goal.poly.get(m, 0)) for m in rows])
     bounds = [(None, None) if free else (0, None) for _, _, free in cols]
     cost = np.array([0.0 if free else 1.0 for _, _, free in cols])
-    res = linprog(cost, A_eq=A, b_eq=b, bounds=bounds, method="highs-ds")
+    options = {}
+    if deadline is not None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        options["time_limit"] = remaining
+    res = linprog(cost, A_eq=A, b_eq=b, bounds=bounds, method="highs-ds", options=options)
     if res.status != 0:
         return None
     return _exact(goal, cols, rows, index, res.x)

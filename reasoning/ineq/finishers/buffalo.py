@@ -11,11 +11,13 @@ x_(1) = t1, x_(2) = t1 + t2, ... must leave only nonnegative coefficients.
 from __future__ import annotations
 
 import itertools
+import time
 from fractions import Fraction
 
 from reasoning.ineq.finishers.common import Goal, PolyDict, add, mul, power
 
 MAX_VARS = 4
+MAX_DEGREE = 16
 
 
 def _substituted(poly: PolyDict, order: tuple[int, ...], n: int) -> PolyDict:
@@ -33,13 +35,16 @@ def _substituted(poly: PolyDict, order: tuple[int, ...], n: int) -> PolyDict:
     return out
 
 
-def buffalo_certificate(goal: Goal) -> dict | None:
+def buffalo_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
     """Proof dict if every ordering's difference substitution has nonnegative coefficients, else None."""
-    if goal.strict or goal.equalities or not all(goal.nonneg) or goal.nvars > MAX_VARS:
+    if goal.strict or goal.equalities or not all(goal.nonneg) or goal.nvars > MAX_VARS or \
+            max(map(sum, goal.poly), default=0) > MAX_DEGREE:
         return None
     seen: set = set()
     for order in itertools.permutations(range(goal.nvars)):
         image = tuple(sorted((tuple(m[i] for i in order), c) for m, c in goal.poly.items()))
+        if deadline is not None and time.monotonic() > deadline:
+            return None
         if image in seen:  # same polynomial up to renaming: same substitution result
             continue
         seen.add(image)

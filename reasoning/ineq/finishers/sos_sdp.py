@@ -1,2 +1,275 @@
-def sos_certificate(goal):
+"""Sum-of-squares finisher by semidefinite programming, with an exact rational certificate.
+
+goal = sum_b m_b * p_b^T Q_b p_b + sum_g c_g x^g + sum_j h_j e_j, where m_b ranges over 1 and products of one to
+three nonnegative variables, p_b is a vector of polynomials, Q_b is PSD. Steps:
+
+1. facial reduction: rational zeros z of the goal (0/1 and ±1 patterns) force Q_b u_b(z) = 0, so p_b is taken as a
+   rational basis of polynomials vanishing at those zeros (otherwise the Gram matrix has no interior and rounding
+   cannot succeed);
+2. solve the SDP numerically (cvxpy + Clarabel), maximising the smallest eigenvalue;
+3. round Q_b to rationals, project exactly onto the affine space of the identity (least-norm correction), and
+   accept only if an exact LDL^T factorisation has nonnegative pivots. Each pivot d gives a term d*m_b*(row·p_b)^2.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from fractions import Fraction
+
+import numpy as np
+
+from reasoning.ineq.finishers.common import (
+    Exps, Goal, PolyDict, add, degree, is_homogeneous, mono_mult, monomials, mul, poly_str,
+)
+
+MAX_GRAM_ENTRIES = 1500  # unknowns in the SDP; larger goals are left to other finishers
+ROUNDINGS = (10**6, 10**9, 10**4)
+
+
+def _value(p: PolyDict, z: tuple[int, ...]) -> Fraction:
+    total = Fraction(0)
+    for m, c in p.items():
+        term = c
+        for x, e in zip(z, m):
+            term *= Fraction(x) ** e
+        total += term
+    return total
+
+
+def _zeros(goal: Goal) -> list[tuple[int, ...]]:
+    small = goal.nvars <= 4
+    values = ((0, 1, 2) if small else (0, 1)) if all(goal.nonneg) else ((-1, 0, 1, 2) if small else (-1, 0, 1))
+    out = []
+    for z in itertools.product(values, repeat=goal.nvars):
+        if any(z) and all(ok or True for ok in goal.nonneg) and all(v >= 0 or not ok for v, ok in zip(z, goal.nonneg)):
+            if _value(goal.poly, z) == 0:
+                out.append(z)
+    return out
+
+
+def _order_along(p: PolyDict, z: tuple[int, ...], v: tuple[int, ...]) -> int:
+    """Lowest power of eps in p(z + eps * v) (a large number if identically 0)."""
+    coeffs: dict[int, Fraction] = {}
+    for m, c in p.items():
+        # prod (z_i + eps v_i)^m_i, expanded in eps
+        poly = {0: c}
+        for zi, vi, e in zip(z, v, m):
+            for _ in range(e):
+                nxt: dict[int, Fraction] = {}
+                for k, a in poly.items():
+                    if zi:
+                        nxt[k] = nxt.get(k, Fraction(0)) + a * zi
+                    if vi:
+                        nxt[k + 1] = nxt.get(k + 1, Fraction(0)) + a * vi
+                poly = nxt
+        for k, a in poly.items():
+            coeffs[k] = coeffs.get(k, Fraction(0)) + a
+    nonzero = [k for k, a in coeffs.items() if a]
+    return min(nonzero) if nonzero else 10**6
+
+
+def _forces(p: PolyDict, z: tuple[int, ...], m: Exps) -> bool:
+    """Must sigma_m vanish at the zero z?  Yes if m(z) != 0; at a boundary zero where m(z) = 0, yes when p grows
+    slower than m along the direction that lifts m's vanishing variables."""
+    lift = tuple(int(e > 0 and x == 0) for x, e in zip(z, m))
+    if not any(lift):
+        return True
+    k = sum(e for e, l in zip(m, lift) if l)
+    return _order_along(p, z, lift) > k
+
+
+def _blocks(goal: Goal) -> list[tuple[Exps, list[Exps]]]:
+    n, d = goal.nvars, degree(goal.poly)
+    hom = is_homogeneous(goal.poly)
+    nonneg = [i for i in range(n) if goal.nonneg[i]]
+    mults: list[Exps] = [(0,) * n]
+    for size in (1, 2, 3):
+        for combo in itertools.combinations(nonneg, size):
+            mults.append(tuple(int(i in combo) for i in range(n)))
+    blocks = []
+    for m in mults:
+        rest = d - sum(m)
+        if rest < 0 or (hom and rest % 2):
+            continue
+        if not all(goal.nonneg) and sum(m):
+            continue
+        basis = monomials(n, rest // 2, rest // 2 if hom else 0)
+        if basis:
+            blocks.append((m, basis))
+    return blocks
+
+
+def _nullspace_basis(basis: list[Exps], points: list[tuple[int, ...]]) -> list[PolyDict]:
+    """Rational basis of the polynomials sum_i v_i u_i vanishing at all points (u = basis monomials)."""
+    import sympy as sp
+
+    rows = [[int(np.prod([x**e for x, e in zip(z, u)])) for u in basis] for z in points]
+    if not rows:
+        return [{u: Fraction(1)} for u in basis]
+    null = sp.Matrix(rows).nullspace()
+    out = []
+    for vec in null:
+        out.append({u: Fraction(int(v.p), int(v.q)) for u, v in zip(basis, vec) if v != 0})
+    return out
+
+
+def sos_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
+    """Terms (sq and mono) with goal.poly = sum of terms + sum h_j e_j exactly; None if not found."""
+    if goal.equalities or goal.inequalities:
+        return None  # constraints are handled by homogenisation/conjugation before this finisher
+    if not all(goal.nonneg) and degree(goal.poly) % 2:
+        return None
+    zeros = _zeros(goal)
+    blocks = []
+    for m, basis in _blocks(goal):
+        points = [z for z in zeros if _forces(goal.poly, z, m)]
+        ps = _nullspace_basis(basis, points)
+        if ps:
+            blocks.append((m, ps))
+    size = sum(len(ps) * (len(ps) + 1) // 2 for _, ps in blocks)
+    if not blocks or size > MAX_GRAM_ENTRIES:
+        return None
+    # products m * p_i * p_j, exact, per block
+    products = [[[mul({m: Fraction(1)}, mul(ps[i], ps[j])) for j in range(len(ps))] for i in range(len(ps))]
+                for m, ps in blocks]
+    slack = [g for g in goal.poly if all(ok or e % 2 == 0 for e, ok in zip(g, goal.nonneg))
+             and not any(all(x != 0 for x, e in zip(z, g) if e) for z in zeros)]
+    rows = sorted(set(goal.poly) | {g for prod in products for row in prod for p in row for g in p})
+    remaining = None if deadline is None else deadline - time.monotonic()
+    if remaining is not None and remaining <= 0:
+        return None
+    numeric = _solve_numeric(goal, blocks, products, slack, rows, remaining)
+    if numeric is None:
+        return None
+    Qs, cs = numeric
+    for denom in ROUNDINGS:
+        result = _exact(goal, blocks, products, slack, rows, Qs, cs, denom)
+        if result is not None:
+            return result
     return None
+
+
+def _solve_numeric(goal, blocks, products, slack, rows, remaining):
+    import cvxpy as cp
+
+    index = {g: i for i, g in enumerate(rows)}
+    expr = 0
+    Qs = []
+    t = cp.Variable()
+    constraints = []
+    for (m, ps), prod in zip(blocks, products):
+        k = len(ps)
+        Q = cp.Variable((k, k), symmetric=True)
+        Qs.append(Q)
+        C = np.zeros((len(rows), k * k))
+        for i in range(k):
+            for j in range(k):
+                for g, c in prod[i][j].items():
+                    C[index[g], i * k + j] += float(c)  # column-major vec: entry (i, j) -> j*k + i; symmetric
+        expr = expr + C @ cp.vec(Q, order="C")
+        constraints.append(Q - t * np.eye(k) >> 0)
+    c = cp.Variable(len(slack), nonneg=True) if slack else None
+    if c is not None:
+        S = np.zeros((len(rows), len(slack)))
+        for k, g in enumerate(slack):
+            S[index[g], k] = 1.0
+        expr = expr + S @ c
+    b = np.array([float(goal.poly.get(g, 0)) for g in rows])
+    constraints += [expr == b, t <= 1]
+    problem = cp.Problem(cp.Maximize(t), constraints)
+    try:
+        options = {} if remaining is None else {"time_limit": max(remaining, 0.1)}
+        problem.solve(solver=cp.CLARABEL, **options)
+    except (cp.error.SolverError, ValueError, ArithmeticError):
+        return None
+    if problem.status not in ("optimal", "optimal_inaccurate") or t.value is None or t.value < -1e-7:
+        return None
+    return [np.array(Q.value) for Q in Qs], (np.array(c.value) if c is not None else np.zeros(0))
+
+
+def _exact(goal, blocks, products, slack, rows, Qs, cs, denom):
+    from sympy import QQ
+    from sympy.polys.matrices import DomainMatrix
+
+    rnd = lambda x: Fraction(round(float(x) * denom), denom)
+    c_exact = [rnd(v) if v > 1e-9 else Fraction(0) for v in cs]
+    target = dict(goal.poly)
+    for g, v in zip(slack, c_exact):
+        target = add(target, {g: v}, Fraction(-1))
+    variables, columns = [], []  # (block, i, j), coefficient map of Q_ij + Q_ji
+    for b, prod in enumerate(products):
+        k = len(prod)
+        for i in range(k):
+            for j in range(i, k):
+                poly = prod[i][j] if i == j else add(prod[i][j], prod[j][i])
+                variables.append((b, i, j))
+                columns.append(poly)
+    index = {g: r for r, g in enumerate(rows)}
+    A = [[Fraction(0)] * len(variables) for _ in rows]
+    for col, poly in enumerate(columns):
+        for g, c in poly.items():
+            A[index[g]][col] = c
+    v0 = [rnd(Qs[b][i, j]) for b, i, j in variables]
+    residual = [target.get(g, Fraction(0)) - sum(a * v for a, v in zip(A[r], v0) if a) for r, g in enumerate(rows)]
+    dm = DomainMatrix([[QQ(x.numerator, x.denominator) for x in row] for row in A], (len(rows), len(variables)), QQ)
+    _, pivots = dm.transpose().rref()
+    keep = list(pivots)
+    Ak = DomainMatrix([[QQ(A[r][c].numerator, A[r][c].denominator) for c in range(len(variables))] for r in keep],
+                      (len(keep), len(variables)), QQ)
+    rk = DomainMatrix([[QQ(residual[r].numerator, residual[r].denominator)] for r in keep], (len(keep), 1), QQ)
+    try:
+        y = (Ak * Ak.transpose()).lu_solve(rk)
+    except Exception:  # singular normal matrix: no exact projection at this precision
+        return None
+    correction = (Ak.transpose() * y).to_Matrix()
+    v = [v0[c] + Fraction(int(correction[c].p), int(correction[c].q)) for c in range(len(variables))]
+    terms = []
+    pos = 0
+    for b, (m, ps) in enumerate(blocks):
+        k = len(ps)
+        Q = [[Fraction(0)] * k for _ in range(k)]
+        for i in range(k):
+            for j in range(i, k):
+                Q[i][j] = Q[j][i] = v[pos]
+                pos += 1
+        ldl = _ldl(Q)
+        if ldl is None:
+            return None
+        for d, row in ldl:
+            poly: PolyDict = {}
+            for coeff, p in zip(row, ps):
+                if coeff:
+                    poly = add(poly, p, coeff)
+            if d and poly:
+                terms.append({"kind": "sq", "c": str(d), "mult": mono_mult(m, goal.names),
+                              "poly": poly_str(poly, goal.names)})
+    for g, val in zip(slack, c_exact):
+        if val:
+            terms.append({"kind": "mono", "c": str(val), "mult": mono_mult(g, goal.names)})
+    return {"terms": terms, "equality_multipliers": [{} for _ in goal.equalities]}
+
+
+def _ldl(Q: list[list[Fraction]]) -> list[tuple[Fraction, list[Fraction]]] | None:
+    """Q = sum d_k l_k l_k^T with d_k >= 0 exactly (symmetric pivoting on the diagonal), or None if not PSD."""
+    k = len(Q)
+    A = [row[:] for row in Q]
+    out = []
+    remaining = list(range(k))
+    while remaining:
+        piv = max(remaining, key=lambda i: A[i][i])
+        d = A[piv][piv]
+        if d < 0:
+            return None
+        if d == 0:
+            if any(A[piv][j] != 0 for j in remaining):
+                return None
+            remaining.remove(piv)
+            continue
+        l = [A[i][piv] / d if i in remaining else Fraction(0) for i in range(k)]
+        out.append((d, l))
+        for i in remaining:
+            for j in remaining:
+                A[i][j] -= d * l[i] * l[j]
+        remaining.remove(piv)
+    return out

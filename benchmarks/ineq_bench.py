@@ -1,0 +1,181 @@
+"""Inequality prover benchmark: ours (heuristic and learned policy) against Triple-SOS, same problems, same limit.
+
+    python benchmarks/ineq_bench.py --out runs/ineq_bench --timeout 60 \
+        [--triples-python /tmp/triples-venv/bin/python] [--skip-triples]
+
+1. Runs our prover with the heuristic policy on every problem (`reasoning.ineq.bench.run_bench`, resumable).
+2. Trains the learned policy on the search traces of the *training split* only (ids hashed into two halves).
+3. Runs again with the learned policy and compares, on the held-out split, problems solved and nodes expanded.
+4. Runs Triple-SOS (PyPI `triples`, GPL-3.0) in its own virtual environment, one subprocess per problem, with the
+   same wall-clock limit. It is never imported here. Its runner parses our own bundled statements with SymPy
+   inside that subprocess; its answers are counted as it reports them (not re-checked; strictness not checked).
+5. Prints rates by tier and tag side by side and writes `comparison.json`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from reasoning.ineq.bench import run_bench  # noqa: E402
+from reasoning.ineq.config import ProverConfig  # noqa: E402
+from reasoning.ineq.policy import LearnedPolicy  # noqa: E402
+from reasoning.ineq.problem import Problem, bundled_path, load_problems  # noqa: E402
+
+_TRIPLES_RUNNER = r'''
+import json, sys, time
+import sympy as sp
+from triples import sum_of_squares
+p = json.loads(sys.stdin.read())
+kind = {"positive": dict(positive=True), "nonnegative": dict(nonnegative=True), "real": dict(real=True)}[p["domain"]]
+syms = {v: sp.Symbol(v, **kind) for v in p["vars"]}
+loc = dict(syms, sqrt=sp.sqrt, cbrt=sp.cbrt)
+def rel(text):
+    for op in (">=", "<=", "==", "=", ">", "<"):
+        if op in text:
+            l, r = text.split(op, 1)
+            l, r = sp.sympify(l.replace("^", "**"), locals=loc), sp.sympify(r.replace("^", "**"), locals=loc)
+            return (l - r, op) if op in (">=", ">", "==", "=") else (r - l, op)
+f, _ = rel(p["goal"])
+ineqs = [syms[v] for v in p["vars"]] if p["domain"] != "real" else []
+eqs = []
+for c in p["constraints"]:
+    g, op = rel(c)
+    (eqs if op in ("=", "==") else ineqs).append(g)
+start = time.time()
+try:
+    sol = sum_of_squares(f, ineqs, eqs, time_limit=float(sys.argv[1]))
+    status = "proved" if sol is not None else "unknown"
+except Exception as e:
+    status = "error:" + type(e).__name__
+print(json.dumps({"status": status, "seconds": time.time() - start}))
+'''
+
+
+def split_of(problem_id: str) -> str:
+    return "train" if int(hashlib.sha256(problem_id.encode()).hexdigest(), 16) % 2 == 0 else "heldout"
+
+
+def run_triples(problems: list[Problem], python: str, timeout: float, out: Path) -> dict[str, dict]:
+    path = out / "triples.jsonl"
+    done = {}
+    if path.exists():
+        done = {r["id"]: r for r in map(json.loads, path.read_text().splitlines())}
+    with open(path, "a") as handle:
+        for p in problems:
+            if p.id in done:
+                continue
+            began = time.monotonic()
+            try:
+                proc = subprocess.run([python, "-c", _TRIPLES_RUNNER, str(timeout)], input=json.dumps(p.to_dict()),
+                                      capture_output=True, text=True, timeout=timeout + 30)
+                lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
+                record = json.loads(lines[-1]) if lines else {"status": "error", "seconds": None,
+                                                               "message": proc.stderr[-300:]}
+            except subprocess.TimeoutExpired:
+                record = {"status": "timeout", "seconds": None}
+            record.update(id=p.id, wall_seconds=round(time.monotonic() - began, 3))
+            done[p.id] = record
+            handle.write(json.dumps(record) + "\n")
+            handle.flush()
+    return done
+
+
+def _rows(problems, results):
+    return [(p, results.get(p.id, {})) for p in problems]
+
+
+def _block(pairs) -> str:
+    solved = [r for _, r in pairs if r.get("status") == "proved"]
+    times = [r["seconds"] for r in solved if r.get("seconds") is not None]
+    med = f"{statistics.median(times):.2f}s" if times else "-"
+    return f"{len(solved):3d}/{len(pairs):<3d} {len(solved) / max(len(pairs), 1):6.1%} {med:>7}"
+
+
+def _nodes(pairs) -> str:
+    solved = [r["nodes"] for _, r in pairs if r.get("status") == "proved"]
+    return f"{statistics.median(solved):5.1f}" if solved else "    -"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--file", default=str(bundled_path()), help="problems JSONL")
+    ap.add_argument("--out", default="runs/ineq_bench", help="output directory")
+    ap.add_argument("--timeout", type=float, default=60.0, help="seconds per problem, for both provers")
+    ap.add_argument("--workers", type=int, default=1, help="our prover's parallel workers")
+    ap.add_argument("--triples-python", default="/tmp/triples-venv/bin/python",
+                    help="python of a venv with `triples` installed")
+    ap.add_argument("--skip-triples", action="store_true", help="do not run Triple-SOS")
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    problems = load_problems(args.file)
+    base = ProverConfig(timeout_s=args.timeout)
+
+    heuristic_summary = run_bench(problems, base, out / "heuristic", workers=args.workers, label="heuristic")
+    ours = {r["id"]: r for r in map(json.loads, (out / "heuristic" / "results.jsonl").read_text().splitlines())}
+    samples = []
+    for line in (out / "heuristic" / "traces.jsonl").read_text().splitlines():
+        row = json.loads(line)
+        if split_of(row["id"]) == "train":
+            samples += [(f, a, int(y)) for f, a, y in row["trace"]]
+    policy_path = out / "policy.json"
+    LearnedPolicy.train(samples).save(policy_path)
+    learned_cfg = ProverConfig(timeout_s=args.timeout, policy="learned", policy_path=str(policy_path))
+    run_bench(problems, learned_cfg, out / "learned", workers=args.workers, label="learned")
+    learned = {r["id"]: r for r in map(json.loads, (out / "learned" / "results.jsonl").read_text().splitlines())}
+
+    triples = {}
+    if not args.skip_triples and Path(args.triples_python).exists():
+        triples = run_triples(problems, args.triples_python, args.timeout, out)
+
+    groups = [("all", problems)] + [(f"tier={t}", [p for p in problems if p.tier == t])
+                                    for t in ("easy", "medium", "hard")]
+    tags = sorted({t for p in problems for t in p.tags})
+    groups += [(f"tag={t}", [p for p in problems if t in p.tags]) for t in tags]
+    print(f"timeout {args.timeout:g}s per problem; ours re-checked by the independent checker")
+    print(f"{'group':22} {'ours (heuristic)':>22} {'nodes':>5} | {'ours (learned)':>22} {'nodes':>5} | "
+          f"{'Triple-SOS':>22}")
+    table = {}
+    for name, ps in groups:
+        h, l, t = _rows(ps, ours), _rows(ps, learned), _rows(ps, triples)
+        print(f"{name:22} {_block(h):>22} {_nodes(h)} | {_block(l):>22} {_nodes(l)} | "
+              f"{_block(t) if triples else '-':>22}")
+        table[name] = {"heuristic": _block(h), "learned": _block(l), "triples": _block(t) if triples else None}
+
+    held = [p for p in problems if split_of(p.id) == "heldout"]
+    both = [p for p in held if ours.get(p.id, {}).get("status") == "proved"
+            and learned.get(p.id, {}).get("status") == "proved"]
+    held_stats = {
+        "heldout_problems": len(held),
+        "heldout_solved_heuristic": sum(ours.get(p.id, {}).get("status") == "proved" for p in held),
+        "heldout_solved_learned": sum(learned.get(p.id, {}).get("status") == "proved" for p in held),
+        "heldout_nodes_heuristic_all": sum(ours.get(p.id, {}).get("nodes", 0) for p in held),
+        "heldout_nodes_learned_all": sum(learned.get(p.id, {}).get("nodes", 0) for p in held),
+        "heldout_nodes_heuristic_common": sum(ours[p.id]["nodes"] for p in both),
+        "heldout_nodes_learned_common": sum(learned[p.id]["nodes"] for p in both),
+    }
+    print(json.dumps(held_stats, indent=1))
+    missed = {
+        "ours_unsolved": sorted(p.id for p in problems if ours.get(p.id, {}).get("status") != "proved"),
+        "triples_unsolved": sorted(p.id for p in problems if triples and triples.get(p.id, {}).get("status") != "proved"),
+        "triples_only": sorted(p.id for p in problems if triples.get(p.id, {}).get("status") == "proved"
+                               and ours.get(p.id, {}).get("status") != "proved"),
+    }
+    print(json.dumps(missed, indent=1))
+    (out / "comparison.json").write_text(json.dumps({"table": table, "heldout": held_stats, "missed": missed,
+                                                     "timeout_s": args.timeout,
+                                                     "heuristic_summary": heuristic_summary["overall"]}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

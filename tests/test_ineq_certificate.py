@@ -1,0 +1,124 @@
+"""Certificates: JSON round trip, the CLI checker, and corrupted certificates rejected by the exact checker."""
+
+import copy
+import json
+
+import pytest
+
+from reasoning.ineq import Problem, ProverConfig, check_certificate, prove
+from reasoning.ineq.certificate import load_certificate, save_certificate
+from reasoning.ineq.cli import main
+from reasoning.ineq.lean import to_lean
+
+CFG = ProverConfig(timeout_s=30, counterexample_samples=200)
+
+
+@pytest.fixture(scope="module")
+def certs():
+    cases = {
+        "terms": Problem(id="schur", vars=("a", "b", "c"), domain="nonnegative",
+                         goal="a^3 + b^3 + c^3 + 3*a*b*c >= a^2*b + a^2*c + b^2*a + b^2*c + c^2*a + c^2*b"),
+        "buffalo": Problem(id="nesbitt", vars=("a", "b", "c"), domain="positive",
+                           goal="a/(b + c) + b/(c + a) + c/(a + b) >= 3/2"),
+        "steps": Problem(id="abc1", vars=("a", "b", "c"), domain="positive", goal="a + b + c >= 3",
+                         constraints=("a*b*c = 1",)),
+        "radical": Problem(id="rad", vars=("a", "b"), domain="positive", goal="sqrt(a) + sqrt(b) >= sqrt(a + b)"),
+    }
+    out = {}
+    for key, problem in cases.items():
+        config = CFG if key != "terms" else ProverConfig(timeout_s=30, counterexample_samples=200, finishers=("lp",))
+        result = prove(problem, config)
+        assert result.status == "proved", (key, result)
+        out[key] = result.certificate
+    return out
+
+
+def test_round_trip(certs, tmp_path):
+    for key, cert in certs.items():
+        path = tmp_path / f"{key}.json"
+        save_certificate(cert, path)
+        again = load_certificate(path)
+        assert again == json.loads(json.dumps(cert))
+        assert check_certificate(again).valid
+        assert main(["ineq", "check", str(path)]) == 0
+
+
+def _first_term(cert, kind=None):
+    return next(t for t in cert["proof"]["terms"] if kind is None or t["kind"] == kind)
+
+
+CORRUPTIONS = {
+    "coefficient": lambda c: _first_term(c).update(c=str(eval_fraction(_first_term(c)["c"]) * 2)),
+    "negative": lambda c: _first_term(c).update(c="-" + _first_term(c)["c"]),
+    "drop_term": lambda c: c["proof"]["terms"].pop(),
+    "goal": lambda c: c["problem"].update(goal=c["problem"]["goal"].replace(">=", ">= 1/100 +")),
+    "domain": lambda c: c["problem"].update(domain="real"),
+    "format": lambda c: c.update(format="something-else"),
+    "multiplier_atom": lambda c: _first_term(c).update(mult={"g7": 1}),
+}
+
+
+def eval_fraction(text):
+    from fractions import Fraction
+
+    return Fraction(text)
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_corrupted_term_certificates_are_rejected(certs, name):
+    cert = copy.deepcopy(certs["terms"])
+    CORRUPTIONS[name](cert)
+    assert not check_certificate(cert).valid
+
+
+def test_corrupted_buffalo_certificate_is_rejected(certs):
+    cert = copy.deepcopy(certs["buffalo"])
+    cert["problem"]["goal"] = "a/(b + c) + b/(c + a) + c/(a + b) >= 8/5"  # false: not every ordering works
+    assert check_certificate(cert).status == "invalid"
+    cert = copy.deepcopy(certs["buffalo"])
+    cert["problem"]["domain"] = "real"
+    assert not check_certificate(cert).valid
+
+
+def test_corrupted_steps_are_rejected(certs):
+    cert = copy.deepcopy(certs["steps"])
+    cert["steps"][0]["k"] = 2  # a = x^2 no longer matches the eq_root step's cube
+    assert not check_certificate(cert).valid
+    cert = copy.deepcopy(certs["steps"])
+    cert["proof"]["equality_multipliers"][0] = "0"
+    assert not check_certificate(cert).valid
+    cert = copy.deepcopy(certs["steps"])
+    cert["steps"].insert(0, {"kind": "power_sub", "var": "a", "new": "b", "k": 1})  # name clash
+    assert not check_certificate(cert).valid
+
+
+def test_corrupted_radical_certificate_is_rejected(certs):
+    cert = copy.deepcopy(certs["radical"])
+    cert["proof"]["multiplier"] = "x + y - s"  # not provably positive
+    assert not check_certificate(cert).valid
+    cert = copy.deepcopy(certs["radical"])
+    cert["steps"] = cert["steps"][:-1]  # radical left in place: no polynomial goal
+    assert not check_certificate(cert).valid
+
+
+def test_certificate_for_another_statement_is_rejected(certs):
+    from dataclasses import replace
+
+    problem = Problem.from_dict(certs["buffalo"]["problem"])
+    assert check_certificate(certs["buffalo"], expected=problem).valid
+    other = replace(problem, goal=problem.goal.replace("3/2", "1"))
+    assert check_certificate(certs["buffalo"], expected=other).status == "invalid"
+
+
+def test_malformed_documents_do_not_raise(tmp_path):
+    assert check_certificate({}).status in ("invalid", "malformed")
+    assert check_certificate({"format": "reasoning-ineq-certificate/1", "problem": {"id": 1}}).status == "malformed"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["ineq", "check", str(bad)]) == 2
+
+
+def test_lean_export_is_marked_unchecked(certs):
+    for cert in certs.values():
+        text = to_lean(cert)
+        assert text.startswith("-- UNCHECKED") and "theorem" in text

@@ -1,0 +1,86 @@
+"""The `ineq` CLI wiring, config validation, and the learned policy's training and persistence."""
+
+import argparse
+import json
+
+import pytest
+
+from reasoning.ineq.cli import add_parser, main
+from reasoning.ineq.config import ProverConfig
+from reasoning.ineq.policy import ACTIONS, HeuristicPolicy, LearnedPolicy
+
+
+def test_add_parser_registers_subcommands():
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["ineq", "prove", "a^2 >= 0", "--vars", "a", "--domain", "real"])
+    assert callable(args.func) and args.timeout == 60.0
+
+
+def test_prove_writes_certificate(tmp_path, capsys):
+    out = tmp_path / "c.json"
+    lean = tmp_path / "c.lean"
+    rc = main(["ineq", "prove", "a^2 + b^2 >= 2*a*b", "--vars", "a,b", "--domain", "real", "--timeout", "20",
+               "--samples", "100", "--out", str(out), "--lean", str(lean)])
+    assert rc == 0 and json.loads(out.read_text())["proof"]
+    assert "UNCHECKED" in lean.read_text()
+    assert main(["ineq", "check", str(out)]) == 0
+
+
+@pytest.mark.parametrize("argv", [
+    ["ineq", "prove", "__import__('os') >= 0", "--vars", "a"],
+    ["ineq", "prove", "a >= 0", "--vars", "a", "--timeout", "0"],
+    ["ineq", "prove", "a >= 0", "--vars", "a", "--finishers", "magic"],
+])
+def test_bad_arguments_give_one_line_errors(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("reasoning ineq: error:") and err.count("\n") == 1
+
+
+def test_bench_is_resumable(tmp_path):
+    problems = tmp_path / "p.jsonl"
+    rows = [{"id": "p1", "vars": ["a", "b"], "domain": "real", "goal": "a^2 + b^2 >= 2*a*b", "tier": "easy",
+             "tags": ["symmetric"], "source": "test"},
+            {"id": "p2", "vars": ["a"], "domain": "real", "goal": "a^2 >= a", "tier": "easy", "tags": [],
+             "source": "test (false)"}]
+    problems.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "run"
+    argv = ["ineq", "bench", str(problems), "--out", str(out), "--timeout", "20", "--samples", "300"]
+    assert main(argv) == 0
+    records = [json.loads(l) for l in (out / "results.jsonl").read_text().splitlines()]
+    assert {r["id"]: r["status"] for r in records} == {"p1": "proved", "p2": "refuted"}
+    assert (out / "certs" / "p1.json").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["by_tier"]["easy"]["proved"] == 1 and summary["config"]["timeout_s"] == 20
+    assert main(argv) == 0  # resumed: nothing re-run
+    assert len((out / "results.jsonl").read_text().splitlines()) == 2
+
+
+def test_config_rejects_bad_combinations():
+    with pytest.raises(ValueError, match="policy_path"):
+        ProverConfig(policy="learned")
+    with pytest.raises(ValueError, match="finishers"):
+        ProverConfig(finishers=())
+    with pytest.raises(ValueError, match="timeout"):
+        ProverConfig(timeout_s=-1)
+
+
+def test_learned_policy_learns_a_preference(tmp_path):
+    # lp_hom succeeds whenever there are equalities, buffalo otherwise
+    samples = []
+    for eq in (0, 1):
+        for degree in (2, 3, 4, 6):
+            f = {"nvars": 3, "degree": degree, "equalities": eq, "polynomial": 1, "depth": 0}
+            samples += [(f, "lp_hom", eq), (f, "buffalo", 1 - eq)]
+    policy = LearnedPolicy.train(samples)
+    with_eq = {"nvars": 3, "degree": 4, "equalities": 1, "polynomial": 1, "depth": 0}
+    without = dict(with_eq, equalities=0)
+    assert policy.score(with_eq, "lp_hom") < policy.score(with_eq, "buffalo")
+    assert policy.score(without, "buffalo") < policy.score(without, "lp_hom")
+    path = tmp_path / "w.json"
+    policy.save(path)
+    again = LearnedPolicy.load(path)
+    assert again.score(with_eq, "lp_hom") == pytest.approx(policy.score(with_eq, "lp_hom"))
+    assert set(ACTIONS) >= {"lp_hom", "buffalo", "sos", "ravi"}
+    assert HeuristicPolicy().score(without, "lp_hom") < HeuristicPolicy().score(without, "sos")

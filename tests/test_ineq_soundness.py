@@ -1,0 +1,41 @@
+"""False statements must never come back proved, even with the counterexample search switched off (then only
+the exact checker stands between a finisher bug and a false claim)."""
+
+import pytest
+
+from reasoning.ineq import Problem, ProverConfig, prove
+
+FALSE = [
+    # true only up to a tiny margin near equality
+    ("abc", "positive", "a/(b + c) + b/(c + a) + c/(a + b) >= 3/2 + 1/1000000", ()),
+    ("abc", "positive", "a^2 + b^2 + c^2 >= a*b + b*c + c*a + 1/10^9*(a + b + c)^2", ()),
+    ("abc", "positive", "a*b + b*c + c*a <= 3 - 1/1000000", ("a + b + c = 3",)),
+    # strict where equality is attained
+    ("abc", "positive", "a/(b + c) + b/(c + a) + c/(a + b) > 3/2", ()),
+    ("ab", "real", "a^2 + b^2 > 2*a*b", ()),
+    # false at a boundary only
+    ("abc", "nonnegative", "a*b + b*c + c*a >= 2*a*b*c + 1/2", ("a + b + c = 3",)),  # fails at (3, 0, 0)
+    ("x", "positive", "x + 1/x >= 2 + x/100", ()),  # fails for large x
+    ("ab", "nonnegative", "a + b >= 2*sqrt(a*b) + 1/1000*sqrt(a)", ()),
+    ("abc", "positive", "a + b + c >= 3", ("a*b*c = 1/2",)),
+    # sign of odd powers over the reals
+    ("x", "real", "x^3 + x >= 0", ()),
+    ("abc", "real", "a^3 + b^3 + c^3 >= 3*a*b*c", ()),
+]
+
+
+@pytest.mark.parametrize("vars,domain,goal,constraints", FALSE)
+@pytest.mark.parametrize("samples", [0, 2000])
+def test_false_statements_are_not_proved(vars, domain, goal, constraints, samples):
+    problem = Problem(id="f", vars=tuple(vars), domain=domain, goal=goal, constraints=constraints)
+    result = prove(problem, ProverConfig(timeout_s=8, counterexample_samples=samples))
+    assert result.status != "proved"
+    clear_margin = "10^9" not in goal and ">" not in goal.replace(">=", "")
+    if samples and clear_margin:
+        assert result.status == "refuted"
+
+
+def test_refutation_reports_a_point():
+    problem = Problem(id="f", vars=("a", "b"), domain="real", goal="a*b <= (a + b)^2/5")
+    result = prove(problem, ProverConfig(timeout_s=5))
+    assert result.status == "refuted" and set(result.counterexample) == {"a", "b"}
