@@ -1,5 +1,8 @@
+"""`python -m reasoning` is the `reasoning` command."""
+
 import sys
 
 from reasoning.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

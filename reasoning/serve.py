@@ -135,9 +135,8 @@ class ModelServer:
         self.max_model_len: int | None = getattr(config, "max_position_embeddings", None)
         self.verbose = verbose
         self.batcher = _Batcher(backend, max_batch, batch_wait_s)
-        self.httpd = ThreadingHTTPServer((LOOPBACK, port), _Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.app = self  # type: ignore[attr-defined]
+        self.httpd = _HTTPServer((LOOPBACK, port), _Handler)
+        self.httpd.app = self
         self._thread: threading.Thread | None = None
 
     @property
@@ -353,13 +352,19 @@ def _content(message: dict[str, Any]) -> str:
     return content
 
 
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True  # a hung client must not keep the process alive
+    request_queue_size = 128  # listen backlog: many clients connect at once
+    app: ModelServer
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "reasoning-serve"
 
     @property
     def app(self) -> ModelServer:
-        return self.server.app  # type: ignore[attr-defined]
+        return self.server.app  # type: ignore[attr-defined]  # our _HTTPServer
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         if self.path.rstrip("/") == "/v1/models":

@@ -159,8 +159,12 @@ def _sample_all(
         timings["generation_s"] += time.perf_counter() - t0
         t0 = time.perf_counter()
         new_records = []
-        for (problem, index, prompt, seed), completion, was_forced in zip(slots, completions, forced):
-            verdict = verifiers.verify(completion.text, problem.answer, timeout=config.verify_timeout)
+        # Symbolic checks of a chunk run in parallel in the verifiers' worker pool; numbers never leave this process.
+        verdicts = verifiers.verify_batch(
+            [(completion.text, problem.answer) for (problem, *_), completion in zip(slots, completions)],
+            timeout=config.verify_timeout,
+        )
+        for (problem, index, prompt, seed), completion, was_forced, verdict in zip(slots, completions, forced, verdicts):
             new_records.append(
                 {
                     "problem_id": problem.id,

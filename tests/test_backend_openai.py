@@ -263,7 +263,8 @@ def test_serve_command_serves_on_loopback_and_stops_on_sigterm(tiny_model_dir):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     process = subprocess.Popen(
         [sys.executable, "-m", "reasoning.serve_cli", str(tiny_model_dir), "--port", str(port), "--quiet"],
         stdout=subprocess.PIPE,
@@ -281,7 +282,7 @@ def test_serve_command_serves_on_loopback_and_stops_on_sigterm(tiny_model_dir):
         assert client.generate([SampleRequest(prompt, 1)], SAMPLING)[0].num_tokens > 0
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True)
         if listening.returncode == 0:  # ss is not everywhere; where it is, the socket is loopback-only
-            assert listening.stdout.strip() and "127.0.0.1:" in listening.stdout and "0.0.0.0" not in listening.stdout
+            assert [line.split()[3] for line in listening.stdout.splitlines()] == [f"127.0.0.1:{port}"]
     finally:
         process.terminate()
         output, _ = process.communicate(timeout=30)

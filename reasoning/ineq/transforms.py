@@ -271,8 +271,13 @@ def polynomial_goal(state: State) -> tuple[sp.Poly, sp.Poly]:
     gens = [state.symbols[n] for n in state.names]
     nonneg = {n for n, d in state.domains if d != "real"}
     merged: dict[sp.Expr, int] = {}
-    for base, k in _denominators(state.expr):
-        merged[base] = merged.get(base, 0) + k
+    terms = sp.Add.make_args(sp.expand(state.expr))
+    for term in terms:  # (a + 1/a)**2 expands to a**2 + 2 + a**-2: multiplicities are read off expanded terms
+        local: dict[sp.Expr, int] = {}
+        for base, k in _denominators(term):
+            local[base] = local.get(base, 0) + k
+        for base, k in local.items():
+            merged[base] = max(merged.get(base, 0), k)
     D, sign = sp.Poly(1, *gens, domain="QQ"), 1
     for base, k in merged.items():
         poly = sp.Poly(base, *gens, domain="QQ")
@@ -287,7 +292,7 @@ def polynomial_goal(state: State) -> tuple[sp.Poly, sp.Poly]:
     D = D * sign
     Dexpr = D.as_expr()
     N = sp.Poly(0, *gens, domain="QQ")
-    for term in sp.Add.make_args(sp.expand(state.expr)):
+    for term in terms:
         part = sp.cancel(term * Dexpr)
         try:
             N += sp.Poly(part, *gens, domain="QQ")

@@ -1,0 +1,38 @@
+"""One test per bug found while building the prover, with the bug explained."""
+
+from reasoning.ineq import Problem, ProverConfig, check_certificate, prove
+from reasoning.ineq.transforms import initial_state, polynomial_goal
+
+CFG = ProverConfig(timeout_s=30, counterexample_samples=200)
+
+
+def test_denominator_multiplicity_inside_a_power():
+    # Bug: (a + 1/a)**2 has the divisor a only once in its tree but a**2 after expansion; clearing denominators
+    # with D = a left a non-polynomial numerator and the problem was reported unprovable.
+    problem = Problem(id="r1", vars=("a", "b"), domain="positive", goal="(a + 1/a)^2 + (b + 1/b)^2 >= 25/2",
+                      constraints=("a + b = 1",))
+    N, D = polynomial_goal(initial_state(problem.parse()))
+    assert D.as_expr() == problem.parse().symbols[0] ** 2 * problem.parse().symbols[1] ** 2
+    assert prove(problem, CFG).status == "proved"
+
+
+def test_nested_denominators():
+    # Bug: 2/(1/a + 1/b) has a divisor that is itself a fraction; taking it as a polynomial raised PolynomialError.
+    problem = Problem(id="r2", vars=("a", "b"), domain="positive", goal="sqrt(a*b) >= 2/(1/a + 1/b)")
+    result = prove(problem, CFG)
+    assert result.status == "proved" and check_certificate(result.certificate).valid
+
+
+def test_homogenisation_multiplier_sign():
+    # Bug: homogenisation returned h with N_hom = N + h*e while certificates use N - h*e; the checker rejected
+    # every homogenised proof (so no false claim, but `lp_hom` never succeeded).
+    problem = Problem(id="r3", vars=("a", "b", "c"), domain="positive", goal="a^2 + b^2 + c^2 >= 3",
+                      constraints=("a + b + c = 3",))
+    result = prove(problem, ProverConfig(timeout_s=30, counterexample_samples=0, finishers=("lp",)))
+    assert result.status == "proved" and result.method == "lp_hom"
+
+
+def test_lp_without_columns_does_not_crash():
+    # Bug: an odd goal over the reals gave the LP no columns and scipy raised ValueError out of `prove`.
+    problem = Problem(id="r4", vars=("x",), domain="real", goal="x^3 >= 0")
+    assert prove(problem, ProverConfig(timeout_s=10, counterexample_samples=0)).status != "proved"
