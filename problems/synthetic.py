@@ -79,7 +79,6 @@ def _add_steps(a: int, b: int) -> tuple[str, str, str]:
         partial = str(carry) + partial
         lines.append(f"carry {carry}: {partial}")
     answer = str(a + b)
-    lines.append(f"So {a}+{b}={answer}.")
     return f"What is {a} + {b}?", "\n".join(lines) + f"\n{_boxed(answer)}", answer
 
 
@@ -98,7 +97,6 @@ def _sub_steps(a: int, b: int) -> tuple[str, str, str]:
             lines.append(f"{expr}={value}, borrow 0: {value}{partial}")
         partial = str(value) + partial
     answer = str(a - b)
-    lines.append(f"So {a}-{b}={answer}.")
     return f"What is {a} - {b}?", "\n".join(lines) + f"\n{_boxed(answer)}", answer
 
 
@@ -115,7 +113,6 @@ def _multiplication(rng: random.Random, level: int) -> tuple[str, str, str]:
         return _long_multiplication(a, b)
     lines = _by_digit_lines(a, d)
     answer = str(a * d)
-    lines.append(f"So {a}*{d}={answer}.")
     return f"What is {a} * {d}?", "\n".join(lines) + f"\n{_boxed(answer)}", answer
 
 
@@ -307,3 +304,37 @@ def _write_bundled_splits() -> None:
 
 if __name__ == "__main__":  # python -m problems.synthetic  (re-creates problems/data/arith-*.jsonl)
     _write_bundled_splits()
+
+
+# --- arithmetic fact drills ---------------------------------------------------------------------------------------
+
+
+def arithmetic_facts() -> list[str]:
+    """Every one-step fact the worked solutions use, written exactly as the solutions write them.
+
+    The built-in model is pre-trained on these drills before its worked solutions: a tiny model learns the
+    procedures (which digit to take next) quickly, but the fact tables only slowly from solutions alone.
+
+    >>> facts = arithmetic_facts()
+    >>> "7+8=15" in facts and "1*6+4=10" in facts and "15-9=6" in facts and "gcd(8,6)=2, so 8/6=4/3." in facts
+    True
+    """
+    facts = []
+    for a in range(10):
+        for b in range(10):
+            facts.append(f"{a}+{b}={a + b}")
+            facts.append(f"{a}+{b}+1={a + b + 1}")
+            facts.append(f"{a}*{b}={a * b}")
+            facts += [f"{a}*{b}+{c}={a * b + c}" for c in range(1, 9)]
+            if a >= b:
+                facts.append(f"{a}-{b}={a - b}")
+            if a - 1 >= b:
+                facts.append(f"{a}-1-{b}={a - 1 - b}")
+    for top in range(10, 19):  # borrow steps and one-digit linear equations
+        facts += [f"{top}-{b}={top - b}" for b in range(top - 9, 10)]
+    for a in range(1, 19):
+        for b in range(2, 10):
+            facts.append(f"gcd({a},{b})={gcd(a, b)}")
+            facts.append(f"lcm({a},{b})={a * b // gcd(a, b)}" if a >= 2 and a <= 9 else f"gcd({b},{a})={gcd(a, b)}")
+            facts.append(_reduce_line(a, b)[0])  # "gcd(8,6)=2, so 8/6=4/3."
+    return facts

@@ -34,11 +34,13 @@ def run(args: argparse.Namespace) -> int:
 
     from reasoning.backends.registry import make_backend
     from reasoning.serve import ModelServer
-    from reasoning.solve import resolve_model
 
-    model_path, _ = resolve_model(args.model, progress=not args.quiet)
-    options = {"batch_size": args.batch_size}
-    backend = make_backend(args.backend, model_path, **options)
+    model_path = args.model
+    if model_path is None:
+        from reasoning.solve import resolve_model
+
+        model_path, _ = resolve_model(None, progress=not args.quiet)
+    backend = make_backend(args.backend, model_path, batch_size=args.batch_size)
     server = ModelServer(
         backend,
         port=args.port,

@@ -10,7 +10,8 @@ from reasoning.tiny_model import BootstrapConfig, ensure_builtin_model
 
 # Small enough to train in seconds on 2 cores; real weights, tokenizer and chat template all the same.
 TEST_MODEL_CONFIG = BootstrapConfig(
-    hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128, batch_size=16, steps=40, warmup_steps=5
+    hidden_size=64, num_layers=2, num_heads=4, intermediate_size=128, batch_size=16, steps=40, warmup_steps=5,
+    drill_sequences=100,
 )
 
 

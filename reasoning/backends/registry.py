@@ -42,6 +42,7 @@ BACKENDS: dict[str, BackendSpec] = {
             "max_model_len",
             "dtype",
             "seed",
+            "logprobs",
             "engine_args",
         ),
         requires="vllm",

@@ -49,7 +49,7 @@ def counter_uniform(seeds: torch.Tensor, step: int) -> torch.Tensor:
     >>> bool(u[0] == u[2]) and bool(u[0] != u[1]) and bool(((0 <= u) & (u < 1)).all())
     True
     """
-    x = seeds + (step + 1) * _GOLDEN
+    x = seeds + torch.full_like(seeds, step + 1) * _GOLDEN  # tensor ops wrap around; Python ints would not
     x = (x ^ _logical_shift(x, 30)) * _MIX1
     x = (x ^ _logical_shift(x, 27)) * _MIX2
     x = x ^ _logical_shift(x, 31)

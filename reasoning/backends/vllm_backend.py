@@ -9,7 +9,9 @@
   sampling distribution (after temperature, top-k, top-p), as the transformers backend records them.
 - Prompts go in as token ids encoded without special tokens: the chat template already writes BOS, and vLLM would
   add a second one to a text prompt for tokenizers that prepend it.
-- Token ids and log-probs exclude the end-of-turn token, as in the other backends.
+- Token ids and log-probs exclude the end-of-turn token, as in the other backends. Asking for log-probs makes
+  vLLM compile a small kernel with inductor on first use (tens of seconds on a CPU, cached afterwards);
+  `logprobs=False` skips them.
 - Parallelism: `tensor_parallel_size` and `pipeline_parallel_size` pass through. vLLM's offline engine refuses
   `data_parallel_size > 1` in one process; for data parallelism run `vllm serve MODEL --data-parallel-size N` (or one
   server per GPU) and use the openai backend with their URLs.
@@ -65,6 +67,7 @@ class VLLMBackend:
         max_model_len: int | None = None,
         dtype: str = "auto",
         seed: int = 0,
+        logprobs: bool = True,
         engine_args: dict[str, Any] | None = None,
     ) -> None:
         if data_parallel_size != 1:
@@ -74,6 +77,7 @@ class VLLMBackend:
             )
         vllm = _import_vllm()
         self.model_path = str(model_path)
+        self.logprobs = logprobs
         kwargs: dict[str, Any] = {
             "model": self.model_path,
             "tensor_parallel_size": tensor_parallel_size,
@@ -112,7 +116,7 @@ class VLLMBackend:
                 max_tokens=sampling.max_tokens,
                 seed=request.seed,
                 stop=list(sampling.stop) or None,
-                logprobs=0,  # the sampled token's log-prob only
+                logprobs=0 if self.logprobs else None,  # 0: the sampled token's log-prob only
             )
             for request in requests
         ]

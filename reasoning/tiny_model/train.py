@@ -1,7 +1,9 @@
 """Train the built-in tiny model on the synthetic train split and save it in Hugging Face format.
 
 The model is a small Llama from `transformers`, trained with plain next-token loss on the assistant turn of
-chat-formatted (question, worked solution) pairs. Saved with `save_pretrained` (safetensors, tokenizer, chat template),
+chat-formatted (question, worked solution) pairs, mixed with rows of arithmetic-fact drills (the one-step facts
+the solutions use): in the minutes it has, a tiny model learns the procedures from solutions alone but the fact
+tables too slowly, and the drills supply them at a fraction of the tokens. Saved with `save_pretrained` (safetensors, tokenizer, chat template),
 so every backend loads it exactly as it would load a real model directory.
 
 Deterministic for a given config: data order, initialisation and dropout-free training all come from `seed`, and
@@ -42,6 +44,8 @@ class BootstrapConfig:
     learning_rate: float = 3e-3
     warmup_steps: int = 100
     weight_decay: float = 0.01
+    drill_sequences: int = 6000  # packed arithmetic-fact drill rows mixed into training (see synthetic.arithmetic_facts)
+    facts_per_drill: int = 12
     threads: int = 2  # CPU threads; fixed so results do not depend on the machine's core count
 
     def __post_init__(self) -> None:
@@ -68,6 +72,18 @@ def _examples(tokenizer: Any, problems: list, max_length: int) -> list[tuple[lis
         if len(ids) <= max_length:
             out.append((ids, len(prompt_ids)))
     return out
+
+
+def _drills(tokenizer: Any, count: int, per_row: int, rng: random.Random) -> list[tuple[list[int], int]]:
+    """Rows of random one-step facts ("7+8=15\n3*4=12\n..."), with loss on every token (prompt length 0)."""
+    from problems.synthetic import arithmetic_facts
+
+    facts = arithmetic_facts()
+    rows = []
+    for _ in range(count):
+        text = "\n".join(rng.choice(facts) for _ in range(per_row))
+        rows.append((tokenizer(text, add_special_tokens=False)["input_ids"], 0))
+    return rows
 
 
 def _batches(examples: list, batch_size: int, rng: random.Random, pad_id: int):
@@ -106,6 +122,7 @@ def train_builtin_model(config: BootstrapConfig, out_dir: Path, *, progress: boo
         [BOXED_INSTRUCTION] + [f"{p.question}\n{p.solution}" for p in train], vocab_size=config.vocab_size
     )
     examples = _examples(tokenizer, train, config.max_length)
+    examples += _drills(tokenizer, config.drill_sequences, config.facts_per_drill, rng)
     model_config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=config.hidden_size,
