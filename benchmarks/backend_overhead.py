@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=64, help="requests per generate call")
     parser.add_argument("--vllm", action="store_true", help="also measure the vllm backend")
     parser.add_argument("--repeats", type=int, default=3, help="alternating measurement rounds")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     args = parser.parse_args()
 
     import problems
@@ -46,6 +47,10 @@ def main() -> None:
     from reasoning.serve import ModelServer
     from reasoning.solve import resolve_model
 
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)  # global: the server's generation thread uses it too
     model_path, _ = resolve_model(args.model)
     sampling = SamplingConfig(temperature=0.8, max_tokens=args.max_tokens)
     local = TransformersBackend(model_path, batch_size=args.batch_size)
@@ -58,7 +63,8 @@ def main() -> None:
     server = ModelServer(TransformersBackend(model_path, batch_size=args.batch_size), max_batch=args.batch_size)
     contenders = {"transformers (direct)": local}
     with server:
-        contenders["openai -> reasoning serve"] = OpenAIBackend(model_path, base_urls=server.url, concurrency=64)
+        client = OpenAIBackend(model_path, base_urls=server.url, concurrency=args.batch_size)
+        contenders["openai -> reasoning serve"] = client
         if args.vllm:
             from reasoning.backends.registry import make_backend
 

@@ -2,7 +2,8 @@
 
 It lets `--backend openai` (and any OpenAI client) drive the built-in model, and gives the tests a real server.
 Requests arriving together are batched: one thread owns the backend and, each time it is free, generates for every
-request that queued meanwhile (up to `max_batch` sequences), grouped by sampling settings.
+request that queued meanwhile or arrives within `batch_wait_s` of the previous one (up to `max_batch` sequences
+and 0.1 s of gathering), grouped by sampling settings.
 
 Semantics follow vLLM's server where the OpenAI API leaves room: `seed` is honoured (choice i > 0 of a request
 gets a seed derived from it, so `n` choices differ; no seed means a random one), `top_k` is accepted, and
@@ -32,6 +33,7 @@ LOOPBACK = "127.0.0.1"
 MAX_BODY_BYTES = 8 << 20  # one request's JSON body
 MAX_CHOICES = 1024  # prompts x n in one request
 DEFAULT_CHAT_MAX_TOKENS = 512  # chat requests without max_tokens (completions default to 16, as in the OpenAI API)
+MAX_GATHER_S = 0.1  # longest a request waits for others to share its batch
 
 
 class RequestError(Exception):
@@ -72,10 +74,12 @@ class _Batcher:
     def _run(self) -> None:
         while (job := self.queue.get()) is not None:
             jobs, total = [job], len(job.requests)
-            deadline = time.monotonic() + self.wait_s
+            # Gather until no request has arrived for `wait_s` (clients' requests trickle in over tens of ms),
+            # but never hold the first one more than MAX_GATHER_S.
+            cap = time.monotonic() + MAX_GATHER_S
             while total < self.max_batch:
                 try:
-                    more = self.queue.get(timeout=max(deadline - time.monotonic(), 0))
+                    more = self.queue.get(timeout=max(min(cap - time.monotonic(), self.wait_s), 0))
                 except queue.Empty:
                     break
                 if more is None:
@@ -123,7 +127,7 @@ class ModelServer:
         model_name: str | None = None,
         tokenizer: Any = None,
         max_batch: int = 64,
-        batch_wait_s: float = 0.005,
+        batch_wait_s: float = 0.02,
         verbose: bool = False,
     ) -> None:
         self.backend = backend

@@ -19,12 +19,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", nargs="?", default=None, help="HF model directory or hub id (default: the built-in model)")
+    parser.add_argument(
+        "model", nargs="?", default=None, help="HF model directory or hub id (default: the built-in model)"
+    )
     parser.add_argument("--port", type=int, default=8000, help="TCP port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--backend", default="transformers", choices=["transformers", "vllm"], help="backend behind it")
     parser.add_argument("--served-model-name", default=None, help="model name clients send (default: the model path)")
     parser.add_argument("--batch-size", type=int, default=64, help="most sequences generated together")
-    parser.add_argument("--batch-wait-ms", type=float, default=5.0, help="how long to gather requests into a batch")
+    parser.add_argument(
+        "--batch-wait-ms", type=float, default=20.0, help="gather requests into a batch until none arrives this long"
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     parser.set_defaults(func=run)
 

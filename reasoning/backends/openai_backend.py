@@ -81,7 +81,7 @@ class OpenAIBackend:
         served_model: str | None = None,
         api_key: str | None = None,
         chat: bool = False,
-        concurrency: int = 8,
+        concurrency: int = 64,
         max_retries: int = 5,
         backoff_s: float = 1.0,
         max_backoff_s: float = 30.0,

@@ -94,7 +94,8 @@ class VLLMBackend:
         try:
             self.llm = vllm.LLM(**kwargs)
         except (ValueError, RuntimeError, OSError) as error:  # bad path, config, out of memory at start-up
-            raise BackendError(f"vLLM could not start on {self.model_path!r}: {' '.join(str(error).split())[:400]}") from error
+            detail = " ".join(str(error).split())[:400]
+            raise BackendError(f"vLLM could not start on {self.model_path!r}: {detail}") from error
         self._sampling_params = vllm.SamplingParams
         self.tokenizer = self.llm.get_tokenizer()
         eos = self.llm.llm_engine.model_config.hf_config.eos_token_id if hasattr(self.llm, "llm_engine") else None
@@ -125,7 +126,8 @@ class VLLMBackend:
         try:
             outputs = self.llm.generate(prompts, params, use_tqdm=False)
         except (ValueError, RuntimeError) as error:  # prompt too long, engine died, out of memory
-            raise BackendError(f"vLLM failed on {len(requests)} requests: {' '.join(str(error).split())[:400]}") from error
+            detail = " ".join(str(error).split())[:400]
+            raise BackendError(f"vLLM failed on {len(requests)} requests: {detail}") from error
         latency = time.perf_counter() - started
         return [self._completion(output, latency) for output in outputs]
 

@@ -34,13 +34,13 @@ class BootstrapConfig:
     train_set: str = "arith-train"  # problem set (bundled name or path) with worked solutions
     seed: int = 0  # initialisation and data order
     vocab_size: int = 384  # BPE vocabulary, special tokens included
-    hidden_size: int = 192
+    hidden_size: int = 128
     num_layers: int = 4
-    num_heads: int = 6
-    intermediate_size: int = 512
+    num_heads: int = 4
+    intermediate_size: int = 384
     max_length: int = 256  # longest training sequence in tokens; longer examples are dropped
     batch_size: int = 32
-    steps: int = 1500
+    steps: int = 2000
     learning_rate: float = 3e-3
     warmup_steps: int = 100
     weight_decay: float = 0.01
@@ -130,7 +130,7 @@ def train_builtin_model(config: BootstrapConfig, out_dir: Path, *, progress: boo
         num_hidden_layers=config.num_layers,
         num_attention_heads=config.num_heads,
         num_key_value_heads=config.num_heads,
-        max_position_embeddings=config.max_length * 2,
+        max_position_embeddings=4 * config.max_length,  # room for generation budgets past the training length
         rope_theta=10000.0,
         tie_word_embeddings=True,
         bos_token_id=tokenizer.bos_token_id,
