@@ -68,8 +68,8 @@ def load(
 ) -> list[Problem]:
     """Problems from a file path or bundled name; see the module docstring for formats and errors.
 
-    >>> [p.answer for p in load("arith-test", limit=2)]
-    ['121', '152']
+    >>> len(load("arith-test")), load("arith-test", limit=1)[0].meta["task"]
+    (240, 'add')
     """
     return load_with_report(
         source,
