@@ -20,6 +20,7 @@ from problems.loading import ProblemLoadError
 _SUBCOMMANDS = (
     "reasoning.solve_cli",
     "reasoning.model_cli",
+    "reasoning.serve_cli",
     "verifiers.cli",
     "reasoning.ineq.cli",
 )

@@ -44,7 +44,7 @@ class SolveConfig:
 
     source: str  # problem file or bundled set name (e.g. arith-test)
     model: str | None = None  # local HF model directory or hub id; None = the built-in model (bootstrapped on first use)
-    backend: str = "transformers"  # generation backend
+    backend: str = "transformers"  # generation backend: auto, transformers, vllm or openai
     sampling: SamplingConfig = field(default_factory=SamplingConfig)
     batch_size: int = 64  # sequences generated together (problems x samples)
     out: str | None = None  # run directory; default runs/<time>-<source>-<model>
@@ -61,6 +61,14 @@ class SolveConfig:
     force_answer: bool = True  # budget forcing: a sample cut off without an answer is asked for its final answer
     answer_tokens: int = 32  # token budget of that forced final-answer continuation
     scorer: str | None = None  # weighted vote / best-of-n scorer: oracle, rm:PATH or fn:MODULE:FUNCTION
+    base_urls: tuple[str, ...] = ()  # openai backend: server URLs (.../v1); requests spread across all of them
+    served_model: str | None = None  # openai backend: model name the server knows (default: the --model value)
+    openai_chat: bool = False  # openai backend: use /v1/chat/completions instead of rendering the prompt locally
+    concurrency: int | None = None  # openai backend: requests in flight per server
+    max_retries: int | None = None  # openai backend: retries of a failed request (with back-off)
+    tensor_parallel_size: int | None = None  # vllm backend: GPUs per model replica
+    gpu_memory_utilization: float | None = None  # vllm backend: fraction of GPU memory it may take
+    max_model_len: int | None = None  # vllm backend: context length to reserve
 
     def __post_init__(self) -> None:
         from reasoning.budget import EFFORT_TOKENS
@@ -69,8 +77,14 @@ class SolveConfig:
             raise ConfigError(f"effort must be one of {', '.join(EFFORT_TOKENS)}, got {self.effort!r}")
         if self.answer_tokens < 1:
             raise ConfigError(f"answer_tokens must be at least 1, got {self.answer_tokens}")
-        if self.backend not in ("transformers",):
-            raise ConfigError(f"backend {self.backend!r} is not available; use --backend transformers")
+        from reasoning.backends.registry import BACKEND_NAMES
+
+        if self.backend not in BACKEND_NAMES:
+            raise ConfigError(f"backend {self.backend!r} is unknown; use --backend {'|'.join(BACKEND_NAMES)}")
+        if self.backend == "openai" and not self.base_urls:
+            raise ConfigError("--backend openai needs --base-url URL (repeat it for several servers)")
+        if self.backend != "openai" and (self.base_urls or self.served_model or self.openai_chat):
+            raise ConfigError("--base-url, --served-model and --openai-chat go with --backend openai")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {self.batch_size}")
         if self.resume and not self.out:

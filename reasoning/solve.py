@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 import problems as problem_sets
 from problems import Problem
-from reasoning.backends.base import Backend, Completion, SampleRequest, sample_seed
+from reasoning.backends.base import Backend, BackendError, Completion, SampleRequest, sample_seed
 from reasoning.budget import forcing_for
 from reasoning.config import SolveConfig
 from reasoning.runs import RunDirectory, default_run_dir, git_state, package_versions
@@ -41,16 +41,36 @@ def resolve_model(model: str | None, *, progress: bool = True) -> tuple[str, str
 
 
 def load_backend(config: SolveConfig, model_path: str) -> Backend:
-    from reasoning.backends.transformers_backend import TransformersBackend
+    import os
 
-    return TransformersBackend(model_path, batch_size=config.batch_size)
+    from reasoning.backends.registry import make_backend
+
+    return make_backend(
+        config.backend,
+        model_path,
+        batch_size=config.batch_size,
+        base_urls=config.base_urls or None,
+        served_model=config.served_model,
+        chat=True if config.openai_chat else None,
+        concurrency=config.concurrency,
+        max_retries=config.max_retries,
+        # Read here, never stored in the config, so keys stay out of run manifests.
+        api_key=os.environ.get("OPENAI_API_KEY") if config.backend == "openai" else None,
+        tensor_parallel_size=config.tensor_parallel_size,
+        gpu_memory_utilization=config.gpu_memory_utilization,
+        max_model_len=config.max_model_len,
+    )
 
 
 def _identity(config: SolveConfig, model_path: str, fingerprint: str | None) -> dict[str, Any]:
     """Settings that must not change between an interrupted run and its resume."""
+    from reasoning.backends.registry import resolve_backend_name
+
     sampling = config.sampling
     return {
         "source": config.source,
+        # vllm samples differently from transformers for the same seed; openai via `reasoning serve` matches.
+        "backend": resolve_backend_name(config.backend),
         "model": model_path,
         "model_fingerprint": fingerprint,
         "n": sampling.n,
@@ -133,7 +153,6 @@ def _sample_all(
     timings: dict[str, float],
 ) -> None:
     """Generate and verify every sample not yet in `records`, appending to the run as each chunk finishes."""
-    import verifiers
     from reasoning.scorers import load_scorer
 
     scorer = load_scorer(config.scorer) if config.scorer else None
@@ -154,53 +173,76 @@ def _sample_all(
                 if (problem.id, index) not in done:
                     slots.append((problem, index, prompt, sample_seed(config.sampling.seed, problem.id, index)))
         t0 = time.perf_counter()
-        completions = backend.generate([SampleRequest(prompt, seed) for _, _, prompt, seed in slots], config.sampling)
+        try:
+            completions = backend.generate([SampleRequest(p, seed) for _, _, p, seed in slots], config.sampling)
+        except BackendError as error:
+            # A server backend may fail part-way: keep the samples it did finish before stopping the run.
+            finished = getattr(error, "completed", {}) or {}
+            kept = sorted(finished)
+            _store([slots[i] for i in kept], [finished[i] for i in kept], [False] * len(kept), config, scorer, run, records, timings)
+            raise
         completions, forced = _force_answers(config, backend, slots, completions)
         timings["generation_s"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        new_records = []
-        # Symbolic checks of a chunk run in parallel in the verifiers' worker pool; numbers never leave this process.
-        verdicts = verifiers.verify_batch(
-            [(completion.text, problem.answer) for (problem, *_), completion in zip(slots, completions)],
-            timeout=config.verify_timeout,
-        )
-        for (problem, index, prompt, seed), completion, was_forced, verdict in zip(slots, completions, forced, verdicts):
-            new_records.append(
-                {
-                    "problem_id": problem.id,
-                    "sample_index": index,
-                    "prompt": prompt,
-                    "completion": completion.text,
-                    "num_tokens": completion.num_tokens,
-                    "finish_reason": completion.finish_reason,
-                    "forced": was_forced,
-                    "extracted": verdict.extracted,
-                    "correct": verdict.correct,
-                    "status": verdict.status,
-                    "verdict": verdict.to_dict(),
-                    "latency_s": round(completion.latency_s, 4),
-                    "ttft_s": None if completion.ttft_s is None else round(completion.ttft_s, 4),
-                    "tokens_per_s": round(completion.num_tokens / completion.latency_s, 2) if completion.latency_s else None,
-                    "gold": problem.answer,
-                    "seed": seed,
-                }
-            )
-            tokens += completion.num_tokens
-        timings["verification_s"] += time.perf_counter() - t0
-        t0 = time.perf_counter()
-        if scorer is not None:
-            scores = scorer.score_batch(
-                [r["prompt"] for r in new_records], [r["completion"] for r in new_records],
-                [r["correct"] for r in new_records],
-            )
-            for record, score in zip(new_records, scores):
-                record["score"] = score
-        timings["scoring_s"] += time.perf_counter() - t0
-        run.append(new_records)
-        records.extend(new_records)
+        tokens += _store(slots, completions, forced, config, scorer, run, records, timings)
         bar.update(len(chunk))
         bar.set_postfix(tok_s=f"{tokens / max(timings['generation_s'], 1e-9):.0f}")
     bar.close()
+
+
+def _store(
+    slots: list,
+    completions: list[Completion],
+    forced: list[bool],
+    config: SolveConfig,
+    scorer: Any,
+    run: RunDirectory,
+    records: list[dict[str, Any]],
+    timings: dict[str, float],
+) -> int:
+    """Verify (and score) finished samples, append them to the run; returns the tokens they hold."""
+    import verifiers
+
+    if not slots:
+        return 0
+    t0 = time.perf_counter()
+    # Symbolic checks of a chunk run in parallel in the verifiers' worker pool; numbers never leave this process.
+    verdicts = verifiers.verify_batch(
+        [(completion.text, problem.answer) for (problem, *_), completion in zip(slots, completions)],
+        timeout=config.verify_timeout,
+    )
+    new_records = [
+        {
+            "problem_id": problem.id,
+            "sample_index": index,
+            "prompt": prompt,
+            "completion": completion.text,
+            "num_tokens": completion.num_tokens,
+            "finish_reason": completion.finish_reason,
+            "forced": was_forced,
+            "extracted": verdict.extracted,
+            "correct": verdict.correct,
+            "status": verdict.status,
+            "verdict": verdict.to_dict(),
+            "latency_s": round(completion.latency_s, 4),
+            "ttft_s": None if completion.ttft_s is None else round(completion.ttft_s, 4),
+            "tokens_per_s": round(completion.num_tokens / completion.latency_s, 2) if completion.latency_s else None,
+            "gold": problem.answer,
+            "seed": seed,
+        }
+        for (problem, index, prompt, seed), completion, was_forced, verdict in zip(slots, completions, forced, verdicts)
+    ]
+    timings["verification_s"] += time.perf_counter() - t0
+    if scorer is not None:
+        t0 = time.perf_counter()
+        scores = scorer.score_batch(
+            [r["prompt"] for r in new_records], [r["completion"] for r in new_records], [r["correct"] for r in new_records]
+        )
+        for record, score in zip(new_records, scores):
+            record["score"] = score
+        timings["scoring_s"] += time.perf_counter() - t0
+    run.append(new_records)
+    records.extend(new_records)
+    return sum(c.num_tokens for c in completions)
 
 
 def _force_answers(

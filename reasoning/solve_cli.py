@@ -18,7 +18,18 @@ def add_solve_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("source", help="problem file (.jsonl/.json/.csv/.parquet) or bundled set name, e.g. arith-test")
     parser.add_argument("--model", default=None, help="HF model directory or hub id (default: the built-in model)")
-    parser.add_argument("--backend", default="transformers", choices=["transformers"], help="generation backend")
+    parser.add_argument(
+        "--backend", default="transformers", choices=["auto", "transformers", "vllm", "openai"],
+        help="generation backend (auto: vllm when installed with a GPU, else transformers)",
+    )
+    parser.add_argument("--base-url", action="append", default=[], help="openai backend: server URL (repeatable)")
+    parser.add_argument("--served-model", default=None, help="openai backend: model name on the server")
+    parser.add_argument("--openai-chat", action="store_true", help="openai backend: use /v1/chat/completions")
+    parser.add_argument("--concurrency", type=int, default=None, help="openai backend: requests in flight per server")
+    parser.add_argument("--max-retries", type=int, default=None, help="openai backend: retries per failed request")
+    parser.add_argument("--tensor-parallel-size", type=int, default=None, help="vllm backend: GPUs per replica")
+    parser.add_argument("--gpu-memory-utilization", type=float, default=None, help="vllm backend: GPU memory share")
+    parser.add_argument("--max-model-len", type=int, default=None, help="vllm backend: context length")
     parser.add_argument("-n", type=int, default=8, help="samples per problem")
     parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature; 0 = greedy")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1 = off)")
@@ -90,6 +101,14 @@ def run(args: argparse.Namespace) -> int:
         force_answer=args.force_answer,
         answer_tokens=args.answer_tokens,
         scorer=args.scorer,
+        base_urls=tuple(args.base_url),
+        served_model=args.served_model,
+        openai_chat=args.openai_chat,
+        concurrency=args.concurrency,
+        max_retries=args.max_retries,
+        tensor_parallel_size=args.tensor_parallel_size,
+        gpu_memory_utilization=args.gpu_memory_utilization,
+        max_model_len=args.max_model_len,
     )
 
     # A plain `kill` (SIGTERM) stops the run like Ctrl-C: finished samples are saved and the run can be resumed.

@@ -124,8 +124,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"{'problems':<18}{summary['problems_complete']} / {summary['problems']}",
         f"{'samples':<18}{summary['samples']}  (n={n})",
         f"{'pass@1':<18}{pct(pass_k.get(1, 0.0))}",
-        f"{f'maj@{n}':<18}{pct(maj_k.get(n, 0.0))}",
-        f"{f'pass@{n}':<18}{pct(pass_k.get(n, 0.0))}",
+        *([f"{f'maj@{n}':<18}{pct(maj_k.get(n, 0.0))}", f"{f'pass@{n}':<18}{pct(pass_k.get(n, 0.0))}"] if n > 1 else []),
         f"{'tokens generated':<18}{summary['tokens_generated']}  ({summary['truncated']} hit the budget, "
         f"{summary['forced']} forced to answer)",
         f"{'tokens/s':<18}{summary['tokens_per_s']:.0f}",

@@ -40,7 +40,7 @@ class BootstrapConfig:
     intermediate_size: int = 384
     max_length: int = 256  # longest training sequence in tokens; longer examples are dropped
     batch_size: int = 32
-    steps: int = 2000
+    steps: int = 2000  # ~8.5 min on 2 idle cores; 1700 steps gave 75% greedy on the easy level, 2000 give 90%
     learning_rate: float = 3e-3
     warmup_steps: int = 100
     weight_decay: float = 0.01
