@@ -5,18 +5,18 @@ import json
 import pytest
 import sympy as sp
 
-from reasoning.ineq.parse import MAX_EXPONENT, ParseError, parse_expr, parse_relation
+from reasoning.ineq.parse import MAX_EXPONENT, ParseError, parse_math, parse_relation
 from reasoning.ineq.problem import Problem, ProblemError, load_problems
 
 
 def test_arithmetic_and_precedence():
     a, b = sp.symbols("a b")
-    assert parse_expr("a + b*2^3", "ab") == a + 8 * b
-    assert parse_expr("-a^2", "ab") == -(a**2)  # unary minus binds looser than the power
-    assert parse_expr("2^-1", "ab") == sp.Rational(1, 2)
-    assert parse_expr("0.25*a", "ab") == a / 4  # decimals become exact rationals
-    assert parse_expr("sqrt(a*b)", "ab") == sp.sqrt(a * b)
-    assert parse_expr("cbrt(a)", "ab") == a ** sp.Rational(1, 3)
+    assert parse_math("a + b*2^3", "ab") == a + 8 * b
+    assert parse_math("-a^2", "ab") == -(a**2)  # unary minus binds looser than the power
+    assert parse_math("2^-1", "ab") == sp.Rational(1, 2)
+    assert parse_math("0.25*a", "ab") == a / 4  # decimals become exact rationals
+    assert parse_math("sqrt(a*b)", "ab") == sp.sqrt(a * b)
+    assert parse_math("cbrt(a)", "ab") == a ** sp.Rational(1, 3)
 
 
 def test_relations():

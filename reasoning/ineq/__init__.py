@@ -10,11 +10,11 @@ SOS by SDP), every proof an exact certificate re-verified by an independent chec
 
 from reasoning.ineq.checker import CheckResult, check_certificate
 from reasoning.ineq.config import ProverConfig
-from reasoning.ineq.parse import ParseError, parse_expr, parse_relation
+from reasoning.ineq.parse import ParseError, parse_math, parse_relation
 from reasoning.ineq.problem import Problem, ProblemError, bundled_path, load_problems, parse_problem
 from reasoning.ineq.search import ProofResult, prove
 
 __all__ = [
     "CheckResult", "ParseError", "Problem", "ProblemError", "ProofResult", "ProverConfig", "bundled_path",
-    "check_certificate", "load_problems", "parse_expr", "parse_problem", "parse_relation", "prove",
+    "check_certificate", "load_problems", "parse_math", "parse_problem", "parse_relation", "prove",
 ]

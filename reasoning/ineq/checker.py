@@ -24,7 +24,7 @@ from fractions import Fraction
 
 import sympy as sp
 
-from reasoning.ineq.parse import ParseError, parse_expr
+from reasoning.ineq.parse import ParseError, parse_math
 from reasoning.ineq.problem import Problem
 from reasoning.ineq.transforms import State, StepError, apply_step, initial_state, polynomial_goal
 
@@ -120,7 +120,7 @@ def _term_value(state: State, term: dict, gens) -> tuple[sp.Expr, bool]:
     if kind == "mono":
         return c * mult, positive and c > 0
     if kind == "sq":
-        return c * mult * parse_expr(str(term.get("poly", "")), state.symbols) ** 2, False
+        return c * mult * parse_math(str(term.get("poly", "")), state.symbols) ** 2, False
     if kind == "amgm":
         return c * mult * _check_amgm(state, term), False
     if kind == "schur":
@@ -143,7 +143,7 @@ def _buffalo_ok(state: State, R: sp.Poly) -> bool:
 
 def _positive_multiplier(state: State, text: str, gens) -> sp.Poly:
     """M > 0 on the domain: nonnegative coefficients, nonnegative variables, and a positive term in positive ones."""
-    M = sp.Poly(parse_expr(str(text), state.symbols), *gens, domain="QQ")
+    M = sp.Poly(parse_math(str(text), state.symbols), *gens, domain="QQ")
     positive_vars = {i for i, g in enumerate(gens) if state.domain(str(g)) == "positive"}
     nonneg_vars = {i for i, g in enumerate(gens) if state.domain(str(g)) != "real"}
     strict = False
@@ -175,7 +175,7 @@ def _check(cert: dict) -> CheckResult:
         raise _Invalid(f"need {len(state.equalities)} equality multipliers, got {len(multipliers)}")
     R = N * _positive_multiplier(state, proof.get("multiplier", "1"), gens)
     for h, e in zip(multipliers, state.equalities):
-        R = R - sp.Poly(parse_expr(str(h), state.symbols) * e, *gens, domain="QQ")
+        R = R - sp.Poly(parse_math(str(h), state.symbols) * e, *gens, domain="QQ")
     if proof.get("buffalo"):
         if state.strict:
             raise _Invalid("buffalo certificates prove only non-strict goals")

@@ -5,7 +5,7 @@ a whitelist of functions (`sqrt`, `cbrt`). Anything else raises `ParseError` nam
 
 >>> from sympy import symbols
 >>> a, b = symbols("a b")
->>> parse_expr("a^2 + 1/2*b", ["a", "b"])
+>>> parse_math("a^2 + 1/2*b", ["a", "b"])
 a**2 + b/2
 >>> parse_relation("sqrt(a) >= b", ["a", "b"])
 (sqrt(a), '>=', b)
@@ -150,7 +150,7 @@ class _Parser:
         raise ParseError(f"unexpected {value or 'end of text'!r} at column {col}")
 
 
-def parse_expr(text: str, names: Sequence[str] | Mapping[str, sp.Symbol]) -> sp.Expr:
+def parse_math(text: str, names: Sequence[str] | Mapping[str, sp.Symbol]) -> sp.Expr:
     """Parse an arithmetic expression over the variables `names` (or a name -> Symbol map) into SymPy."""
     parser = _Parser(text, names)
     value = parser.sum()

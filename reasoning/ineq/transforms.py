@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
-from reasoning.ineq.parse import parse_expr
+from reasoning.ineq.parse import parse_math
 from reasoning.ineq.problem import ParsedProblem, make_symbol
 
 MAX_POWER_SUB = 12  # largest k in var = new**k
@@ -116,7 +116,7 @@ def eq_rewrite(state: State, index: int, expr: str) -> State:
     if not isinstance(index, int) or not 0 <= index < len(state.equalities):
         raise StepError(f"no equality number {index}")
     gens = [state.symbols[n] for n in state.names]
-    new = parse_expr(str(expr), state.symbols)
+    new = parse_math(str(expr), state.symbols)
     for node in sp.preorder_traversal(new):
         if node.is_Pow and node.exp.is_Rational and node.exp < 0:
             base = sp.Poly(sp.fraction(sp.together(node.base))[0], *gens)
@@ -148,7 +148,7 @@ def radical(state: State, base: str, q: int, new: str) -> State:
         raise StepError(f"root order q must be an integer in 2..{MAX_POWER_SUB}")
     if any(d == "real" for _, d in state.domains):
         raise StepError("radicals are only handled over nonnegative variables")
-    base_expr = parse_expr(base, state.symbols)
+    base_expr = parse_math(base, state.symbols)
     sym = make_symbol(new, "nonnegative")
     mapped = _map_all(state, lambda e: _replace_radical(e, base_expr, q, sym))
     mapped["equalities"] = mapped["equalities"] + (sp.expand(sym**q - base_expr),)
