@@ -1,7 +1,8 @@
 """Engine throughput on the built-in model, each figure a ratio against a baseline measured in the same run.
 
 (a) `solve` with the transformers backend vs a bare `model.generate` loop in its fastest configuration (static
-    cache, HF's own sampling, same prompts, n, batch size and token budget). The engine's overhead should be < 10%.
+    cache, HF's own sampling, same prompts, n, batch size and token budget), and `solve` with the vLLM backend vs
+    bare `LLM.generate` calls on the same engine. The engine's overhead should be < 10% for each.
 (b) vLLM vs transformers tokens/s, when vllm is importable in this environment (see README for the vllm extra).
 (c) verification and voting time as a fraction of the engine's wall time.
 
@@ -40,14 +41,31 @@ def bare_generate(model_path: str, prompts: list[str], n: int, batch_size: int, 
     return tokens, time.perf_counter() - started
 
 
-def engine(model_path: str, source: str, limit: int, n: int, batch_size: int, max_tokens: int, backend: str):
+def bare_llm_generate(llm, prompts: list[str], n: int, batch_size: int, max_tokens: int) -> tuple[int, float]:
+    """(generated tokens, seconds) for plain vLLM `LLM.generate` calls on the same engine, prompts and chunking."""
+    import vllm
+
+    tokenizer = llm.get_tokenizer()
+    work = [{"prompt_token_ids": tokenizer.encode(p, add_special_tokens=False)} for p in prompts for _ in range(n)]
+    tokens, started = 0, time.perf_counter()
+    for start in range(0, len(work), batch_size):
+        chunk = work[start : start + batch_size]
+        params = [vllm.SamplingParams(temperature=0.8, max_tokens=max_tokens, seed=start + i) for i in range(len(chunk))]
+        outputs = llm.generate(chunk, params, use_tqdm=False)
+        tokens += sum(len(o.outputs[0].token_ids) for o in outputs)
+    return tokens, time.perf_counter() - started
+
+
+def engine(model_path: str, source: str, limit: int, n: int, batch_size: int, max_tokens: int, backend: str,
+           loaded=None):
+    """The solve summary; `loaded` reuses an already built backend (so a vLLM engine starts once)."""
     from reasoning.config import SamplingConfig, SolveConfig
     from reasoning.solve import load_backend, solve
 
     config = SolveConfig(source=source, limit=limit, backend=backend, batch_size=batch_size,
                          out=tempfile.mkdtemp(prefix="bench-"),
                          sampling=SamplingConfig(n=n, temperature=0.8, max_tokens=max_tokens), force_answer=False)
-    result = solve(config, progress=False, backend=load_backend(config, model_path))
+    result = solve(config, progress=False, backend=loaded or load_backend(config, model_path))
     return result.summary
 
 
@@ -80,8 +98,15 @@ def main() -> None:
     try:
         import vllm  # noqa: F401
 
-        vsum = engine(model_path, args.source, args.problems, args.n, args.batch_size, args.max_tokens, "vllm")
-        vllm_tps = vsum["tokens_generated"] / vsum["timings"]["wall_s"]
+        from reasoning.backends.registry import make_backend
+
+        vllm_backend = make_backend("vllm", model_path)
+        vsum = engine(model_path, args.source, args.problems, args.n, args.batch_size, args.max_tokens, "vllm",
+                      loaded=vllm_backend)
+        vbare_tokens, vbare_s = bare_llm_generate(vllm_backend.llm, prompts, args.n, args.batch_size, args.max_tokens)
+        vllm_tps, vbare_tps = vsum["tokens_generated"] / vsum["timings"]["wall_s"], vbare_tokens / vbare_s
+        print(f"(a) bare LLM.generate {vbare_tps:6.0f} tok/s   solve --backend vllm {vllm_tps:.0f} tok/s   "
+              f"engine / bare {vllm_tps / vbare_tps:.3f}")
         print(f"(b) vllm engine     {vllm_tps:8.0f} tok/s   vllm / transformers {vllm_tps / engine_tps:.2f}x")
     except ImportError:
         print("(b) vllm not importable here: skipped (install the vllm extra in its own environment)")
