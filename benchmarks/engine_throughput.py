@@ -101,9 +101,11 @@ def main() -> None:
         from reasoning.backends.registry import make_backend
 
         vllm_backend = make_backend("vllm", model_path)
+        # Warm the engine once (vLLM compiles per batch shape), so neither timed side pays for it.
+        bare_llm_generate(vllm_backend.llm, prompts, args.n, args.batch_size, args.max_tokens)
+        vbare_tokens, vbare_s = bare_llm_generate(vllm_backend.llm, prompts, args.n, args.batch_size, args.max_tokens)
         vsum = engine(model_path, args.source, args.problems, args.n, args.batch_size, args.max_tokens, "vllm",
                       loaded=vllm_backend)
-        vbare_tokens, vbare_s = bare_llm_generate(vllm_backend.llm, prompts, args.n, args.batch_size, args.max_tokens)
         vllm_tps, vbare_tps = vsum["tokens_generated"] / vsum["timings"]["wall_s"], vbare_tokens / vbare_s
         print(f"(a) bare LLM.generate {vbare_tps:6.0f} tok/s   solve --backend vllm {vllm_tps:.0f} tok/s   "
               f"engine / bare {vllm_tps / vbare_tps:.3f}")
