@@ -256,13 +256,14 @@ def last_boxed(text: str) -> str | None:
     >>> last_boxed(r"\\boxed{\\frac{1}{2}}") , last_boxed(r"\\boxed{open")
     ('\\\\frac{1}{2}', None)
     """
+    from verifiers.extraction import find_braced  # the graders' brace matcher (skips escaped \{ \})
+
     start = text.rfind("\\boxed{")
     while start != -1:
-        depth, i = 0, start + len("\\boxed")
-        for j in range(i, len(text)):
-            depth += {"{": 1, "}": -1}.get(text[j], 0)
-            if depth == 0:
-                return text[i + 1 : j].strip()
+        open_index = start + len("\\boxed")
+        end = find_braced(text, open_index)
+        if end is not None:
+            return text[open_index + 1 : end - 1].strip()
         start = text.rfind("\\boxed{", 0, start)
     return None
 

@@ -190,3 +190,13 @@ def test_bundled_splits_match_the_generator_and_do_not_overlap():
     for name, loaded in shipped.items():
         assert loaded == regenerated[name], f"problems/data/{name}.jsonl is stale: run python -m problems.synthetic"
     assert not {p.question for p in shipped["arith-train"]} & {p.question for p in shipped["arith-test"]}
+
+
+def test_gold_extraction_skips_escaped_braces():
+    """Regression: the loader once matched braces itself and counted `\\{` `\\}` as real braces, so a MATH
+    solution with an unbalanced escaped brace inside \\boxed{} gave a truncated or wrong gold. It now uses the
+    verifiers' brace matcher."""
+    from problems.loading import last_boxed
+
+    assert last_boxed(r"so $\boxed{\{1, 2\}}$") == r"\{1, 2\}"
+    assert last_boxed(r"\boxed{\{a \}") is None  # the escaped \} does not close the box
