@@ -41,7 +41,8 @@ def bare_generate(model_path: str, prompts: list[str], n: int, batch_size: int, 
     return tokens, time.perf_counter() - started
 
 
-def bare_llm_generate(llm, prompts: list[str], n: int, batch_size: int, max_tokens: int) -> tuple[int, float]:
+def bare_llm_generate(llm, prompts: list[str], n: int, batch_size: int, max_tokens: int,
+                      logprobs: int | None = None) -> tuple[int, float]:
     """(generated tokens, seconds) for plain vLLM `LLM.generate` calls on the same engine, prompts and chunking."""
     import vllm
 
@@ -50,21 +51,24 @@ def bare_llm_generate(llm, prompts: list[str], n: int, batch_size: int, max_toke
     tokens, started = 0, time.perf_counter()
     for start in range(0, len(work), batch_size):
         chunk = work[start : start + batch_size]
-        params = [vllm.SamplingParams(temperature=0.8, max_tokens=max_tokens, seed=start + i) for i in range(len(chunk))]
+        params = [vllm.SamplingParams(temperature=0.8, max_tokens=max_tokens, seed=start + i, logprobs=logprobs)
+                  for i in range(len(chunk))]
         outputs = llm.generate(chunk, params, use_tqdm=False)
         tokens += sum(len(o.outputs[0].token_ids) for o in outputs)
     return tokens, time.perf_counter() - started
 
 
 def engine(model_path: str, source: str, limit: int, n: int, batch_size: int, max_tokens: int, backend: str,
-           loaded=None):
+           loaded=None, logprobs: bool = False):
     """The solve summary; `loaded` reuses an already built backend (so a vLLM engine starts once)."""
     from reasoning.config import SamplingConfig, SolveConfig
     from reasoning.solve import load_backend, solve
 
     config = SolveConfig(source=source, limit=limit, backend=backend, batch_size=batch_size,
-                         out=tempfile.mkdtemp(prefix="bench-"),
+                         out=tempfile.mkdtemp(prefix="bench-"), logprobs=logprobs,
                          sampling=SamplingConfig(n=n, temperature=0.8, max_tokens=max_tokens), force_answer=False)
+    if loaded is not None:
+        loaded.logprobs = logprobs  # as load_backend would have built it for this config
     result = solve(config, progress=False, backend=loaded or load_backend(config, model_path))
     return result.summary
 
@@ -100,15 +104,23 @@ def main() -> None:
 
         from reasoning.backends.registry import make_backend
 
-        vllm_backend = make_backend("vllm", model_path)
+        vllm_backend = make_backend("vllm", model_path)  # log-probs enabled; each solve call below sets its own
+        llm = vllm_backend.llm
         # Warm the engine once (vLLM compiles per batch shape), so neither timed side pays for it.
-        bare_llm_generate(vllm_backend.llm, prompts, args.n, args.batch_size, args.max_tokens)
-        vbare_tokens, vbare_s = bare_llm_generate(vllm_backend.llm, prompts, args.n, args.batch_size, args.max_tokens)
+        bare_llm_generate(llm, prompts, args.n, args.batch_size, args.max_tokens, logprobs=0)
+        vbare_tokens, vbare_s = bare_llm_generate(llm, prompts, args.n, args.batch_size, args.max_tokens)
         vsum = engine(model_path, args.source, args.problems, args.n, args.batch_size, args.max_tokens, "vllm",
                       loaded=vllm_backend)
         vllm_tps, vbare_tps = vsum["tokens_generated"] / vsum["timings"]["wall_s"], vbare_tokens / vbare_s
         print(f"(a) bare LLM.generate {vbare_tps:6.0f} tok/s   solve --backend vllm {vllm_tps:.0f} tok/s   "
-              f"engine / bare {vllm_tps / vbare_tps:.3f}")
+              f"engine / bare {vllm_tps / vbare_tps:.3f}  (overhead {100 * (1 - vllm_tps / vbare_tps):+.1f}%)")
+        # With per-token log-probs on both sides (solve --logprobs): vLLM's own cost of computing them shows here.
+        lp_tokens, lp_s = bare_llm_generate(llm, prompts, args.n, args.batch_size, args.max_tokens, logprobs=0)
+        lsum = engine(model_path, args.source, args.problems, args.n, args.batch_size, args.max_tokens, "vllm",
+                      loaded=vllm_backend, logprobs=True)
+        lp_tps, lbare_tps = lsum["tokens_generated"] / lsum["timings"]["wall_s"], lp_tokens / lp_s
+        print(f"    with log-probs: bare {lbare_tps:6.0f} tok/s   solve --logprobs {lp_tps:.0f} tok/s   "
+              f"engine / bare {lp_tps / lbare_tps:.3f}   (log-probs cost vLLM itself {1 - lbare_tps / vbare_tps:.0%})")
         print(f"(b) vllm engine     {vllm_tps:8.0f} tok/s   vllm / transformers {vllm_tps / engine_tps:.2f}x")
     except ImportError:
         print("(b) vllm not importable here: skipped (install the vllm extra in its own environment)")

@@ -69,6 +69,9 @@ class SolveConfig:
     tensor_parallel_size: int | None = None  # vllm backend: GPUs per model replica
     gpu_memory_utilization: float | None = None  # vllm backend: fraction of GPU memory it may take
     max_model_len: int | None = None  # vllm backend: context length to reserve
+    # Per-token log-probabilities, summed per sample into `logprob_sum`/`logprob_mean`. Off by default: vLLM
+    # spends about a third of its throughput computing them (benchmarks/engine_throughput.py).
+    logprobs: bool = False
 
     def __post_init__(self) -> None:
         from reasoning.budget import EFFORT_TOKENS

@@ -36,6 +36,8 @@ SAMPLE_COLUMNS = (
     "latency_s",
     "ttft_s",
     "tokens_per_s",
+    "logprob_sum",
+    "logprob_mean",
     "score",
     "gold",
     "seed",

@@ -59,6 +59,7 @@ def load_backend(config: SolveConfig, model_path: str) -> Backend:
         tensor_parallel_size=config.tensor_parallel_size,
         gpu_memory_utilization=config.gpu_memory_utilization,
         max_model_len=config.max_model_len,
+        logprobs=config.logprobs,
     )
 
 
@@ -205,6 +206,7 @@ def _store(
     if not slots:
         return 0
     t0 = time.perf_counter()
+    keep_logprobs = config.logprobs  # a backend built by the caller may return them unasked
     # Symbolic checks of a chunk run in parallel in the verifiers' worker pool; numbers never leave this process.
     verdicts = verifiers.verify_batch(
         [(completion.text, problem.answer) for (problem, *_), completion in zip(slots, completions)],
@@ -226,6 +228,9 @@ def _store(
             "latency_s": round(completion.latency_s, 4),
             "ttft_s": None if completion.ttft_s is None else round(completion.ttft_s, 4),
             "tokens_per_s": round(completion.num_tokens / completion.latency_s, 2) if completion.latency_s else None,
+            "logprob_sum": round(sum(completion.logprobs), 4) if keep_logprobs and completion.logprobs else None,
+            "logprob_mean": (round(sum(completion.logprobs) / len(completion.logprobs), 4)
+                             if keep_logprobs and completion.logprobs else None),
             "gold": problem.answer,
             "seed": seed,
         }

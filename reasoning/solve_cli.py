@@ -30,6 +30,8 @@ def add_solve_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--tensor-parallel-size", type=int, default=None, help="vllm backend: GPUs per replica")
     parser.add_argument("--gpu-memory-utilization", type=float, default=None, help="vllm backend: GPU memory share")
     parser.add_argument("--max-model-len", type=int, default=None, help="vllm backend: context length")
+    parser.add_argument("--logprobs", action="store_true",
+                        help="record per-sample log-probability (logprob_sum, logprob_mean); costs vLLM throughput")
     parser.add_argument("-n", type=int, default=8, help="samples per problem")
     parser.add_argument("--temperature", type=float, default=0.8, help="sampling temperature; 0 = greedy")
     parser.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling mass (1 = off)")
@@ -109,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
         tensor_parallel_size=args.tensor_parallel_size,
         gpu_memory_utilization=args.gpu_memory_utilization,
         max_model_len=args.max_model_len,
+        logprobs=args.logprobs,
     )
 
     # A plain `kill` (SIGTERM) stops the run like Ctrl-C: finished samples are saved and the run can be resumed.

@@ -64,6 +64,16 @@ def test_run_files_and_manifest(tiny_backend, tmp_path, tiny_model_dir):
     assert summary["pass_at_k"]["1"] == pytest.approx(frame.correct.mean())
 
 
+def test_logprobs_are_recorded_only_when_asked(tiny_backend, tmp_path):
+    plain = _samples(_run(tiny_backend, tmp_path / "plain").run_dir)
+    assert plain.logprob_sum.isna().all() and plain.logprob_mean.isna().all()
+    scored = _samples(_run(tiny_backend, tmp_path / "lp", logprobs=True).run_dir)
+    assert list(scored.completion) == list(plain.completion)  # asking for log-probs changes no sample
+    assert (scored.logprob_sum <= 0).all() and (scored.logprob_sum < 0).any()
+    rows = scored[(scored.num_tokens > 0) & (scored.logprob_mean < 0)]
+    assert len(rows) and ((rows.logprob_sum / rows.logprob_mean).round() == rows.num_tokens).all()
+
+
 def test_existing_run_needs_resume_and_same_settings(tiny_backend, tmp_path):
     _run(tiny_backend, tmp_path / "r")
     with pytest.raises(RunError, match="already exists; pass --resume"):

@@ -30,7 +30,7 @@ class BackendSpec:
 
 BACKENDS: dict[str, BackendSpec] = {
     "transformers": BackendSpec(
-        "reasoning.backends.transformers_backend:TransformersBackend", ("batch_size", "static_cache", "device")
+        "reasoning.backends.transformers_backend:TransformersBackend", ("batch_size", "static_cache", "device", "logprobs")
     ),
     "vllm": BackendSpec(
         "reasoning.backends.vllm_backend:VLLMBackend",

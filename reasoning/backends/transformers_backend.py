@@ -63,9 +63,10 @@ class _SeededSampler:
     on its own seed and step, so batching and resuming change no sample.
     """
 
-    def __init__(self, seeds: list[int], sampling: SamplingConfig) -> None:
+    def __init__(self, seeds: list[int], sampling: SamplingConfig, logprobs: bool = True) -> None:
         self.seeds = torch.tensor(seeds, dtype=torch.int64)  # (B,)
         self.sampling = sampling
+        self.logprobs = logprobs
         self.step = 0
         self.chosen_logprobs: list[torch.Tensor] = []  # one (B,) tensor per step
         self.first_token_at: float | None = None  # first call = prefill done: time to first token
@@ -91,7 +92,8 @@ class _SeededSampler:
             u = counter_uniform(self.seeds.to(cdf.device), self.step).unsqueeze(-1) * cdf[:, -1:]  # (B, 1)
             choice = torch.searchsorted(cdf, u).squeeze(-1).clamp_(max=logits.shape[-1] - 1)  # (B,)
         rows = torch.arange(scores.shape[0], device=scores.device)
-        self.chosen_logprobs.append(torch.log_softmax(logits, dim=-1)[rows, choice].cpu())
+        if self.logprobs:
+            self.chosen_logprobs.append(torch.log_softmax(logits, dim=-1)[rows, choice].cpu())
         self.step += 1
         forced = torch.full_like(scores, float("-inf"))
         forced[rows, choice] = 0.0
@@ -109,12 +111,21 @@ class TransformersBackend:
 
     name = "transformers"
 
-    def __init__(self, model_path: str, *, batch_size: int = 64, static_cache: bool = True, device: str | None = None):
+    def __init__(
+        self,
+        model_path: str,
+        *,
+        batch_size: int = 64,
+        static_cache: bool = True,
+        device: str | None = None,
+        logprobs: bool = True,
+    ):
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.model_path = str(model_path)
         self.batch_size = batch_size
         self.static_cache = static_cache
+        self.logprobs = logprobs
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(self.model_path)
@@ -145,7 +156,7 @@ class TransformersBackend:
         encoded = self.tokenizer(
             [r.prompt for r in requests], return_tensors="pt", padding=True, add_special_tokens=False
         ).to(self.device)
-        sampler = _SeededSampler([r.seed for r in requests], sampling)
+        sampler = _SeededSampler([r.seed for r in requests], sampling, self.logprobs)
         kwargs: dict[str, Any] = {}
         if sampling.stop:
             kwargs.update(stop_strings=list(sampling.stop), tokenizer=self.tokenizer)
@@ -170,13 +181,13 @@ class TransformersBackend:
         latency = time.perf_counter() - started
         ttft = (sampler.first_token_at or time.perf_counter()) - started
         generated = output[:, encoded["input_ids"].shape[1] :]  # (B, new tokens)
-        logprobs = sampler.logprob_table(len(requests))
+        logprobs = sampler.logprob_table(len(requests)) if self.logprobs else [None] * len(requests)
         return [
             self._completion(generated[row], logprobs[row], sampling, latency, ttft) for row in range(len(requests))
         ]
 
     def _completion(
-        self, ids: torch.Tensor, logprobs: list[float], sampling: SamplingConfig, latency: float, ttft: float
+        self, ids: torch.Tensor, logprobs: list[float] | None, sampling: SamplingConfig, latency: float, ttft: float
     ) -> Completion:
         eos_ids = self.model.generation_config.eos_token_id or self.tokenizer.eos_token_id
         eos_ids = set(eos_ids if isinstance(eos_ids, list) else [eos_ids])
@@ -197,7 +208,7 @@ class TransformersBackend:
             text=text,
             token_ids=tuple(tokens),
             finish_reason=finish,
-            logprobs=tuple(logprobs[: len(tokens)]),
+            logprobs=None if logprobs is None else tuple(logprobs[: len(tokens)]),
             latency_s=latency,
             ttft_s=ttft,
         )
