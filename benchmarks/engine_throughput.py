@@ -6,18 +6,22 @@
 (b) vLLM vs transformers tokens/s, when vllm is importable in this environment (see README for the vllm extra).
 (c) verification and voting time as a fraction of the engine's wall time.
 
-    python benchmarks/engine_throughput.py [--problems 48] [-n 8] [--max-tokens 256] [--batch-size 64]
+    python benchmarks/engine_throughput.py [--problems 48] [-n 8] [--max-tokens 256] [--batch-size 64] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 
 def bare_generate(model_path: str, prompts: list[str], n: int, batch_size: int, max_tokens: int) -> tuple[int, float]:
@@ -81,6 +85,7 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=256, help="token budget")
     parser.add_argument("--batch-size", type=int, default=64, help="sequences per generate call")
     parser.add_argument("--model", default=None, help="model directory (default: the built-in model)")
+    parser.add_argument("--repeats", type=int, default=3, help="alternating measurements per pair (medians compared)")
     args = parser.parse_args()
 
     import problems
@@ -92,43 +97,49 @@ def main() -> None:
 
     tokenizer = AutoTokenizer.from_pretrained(model_path)
     prompts = [render_prompt(tokenizer, p.question) for p in problems.load(args.source, limit=args.problems)]
-    bare_tokens, bare_s = bare_generate(model_path, prompts, args.n, args.batch_size, args.max_tokens)
-    summary = engine(model_path, args.source, args.problems, args.n, args.batch_size, args.max_tokens, "transformers")
-    t = summary["timings"]
-    engine_tps, bare_tps = summary["tokens_generated"] / t["wall_s"], bare_tokens / bare_s
-    print(f"(a) bare generate   {bare_tps:8.0f} tok/s  ({bare_tokens} tokens in {bare_s:.1f} s)")
-    print(f"    solve engine    {engine_tps:8.0f} tok/s  ({summary['tokens_generated']} tokens in {t['wall_s']:.1f} s)")
-    print(f"    engine / bare   {engine_tps / bare_tps:8.3f}  (overhead {100 * (1 - engine_tps / bare_tps):+.1f}%)")
+    shape = (args.n, args.batch_size, args.max_tokens)
+
+    def solve_tps(backend: str, loaded=None, logprobs: bool = False) -> tuple[float, dict]:
+        summary = engine(model_path, args.source, args.problems, *shape, backend, loaded=loaded, logprobs=logprobs)
+        return summary["tokens_generated"] / summary["timings"]["wall_s"], summary["timings"]
+
+    def bare_tps(llm=None, logprobs: int | None = None) -> float:
+        tokens, seconds = (bare_generate(model_path, prompts, *shape) if llm is None
+                           else bare_llm_generate(llm, prompts, *shape, logprobs=logprobs))
+        return tokens / seconds
+
+    # Each pair is measured `repeats` times, alternating sides, and compared by medians: on a shared machine a
+    # single pair of short runs swings by tens of percent.
+    pairs = [(bare_tps(), solve_tps("transformers")) for _ in range(args.repeats)]
+    bare, engine_tps = median(b for b, _ in pairs), median(tps for _, (tps, _) in pairs)
+    t = pairs[-1][1][1]
+    print(f"(a) bare generate   {bare:8.0f} tok/s   solve --backend transformers {engine_tps:.0f} tok/s   "
+          f"engine / bare {engine_tps / bare:.3f}  (overhead {100 * (1 - engine_tps / bare):+.1f}%)")
     try:
         import vllm  # noqa: F401
 
         from reasoning.backends.registry import make_backend
 
-        vllm_backend = make_backend("vllm", model_path)  # log-probs enabled; each solve call below sets its own
-        llm = vllm_backend.llm
-        # Warm the engine once (vLLM compiles per batch shape), so neither timed side pays for it.
-        bare_llm_generate(llm, prompts, args.n, args.batch_size, args.max_tokens, logprobs=0)
-        vbare_tokens, vbare_s = bare_llm_generate(llm, prompts, args.n, args.batch_size, args.max_tokens)
-        vsum = engine(model_path, args.source, args.problems, args.n, args.batch_size, args.max_tokens, "vllm",
-                      loaded=vllm_backend)
-        vllm_tps, vbare_tps = vsum["tokens_generated"] / vsum["timings"]["wall_s"], vbare_tokens / vbare_s
-        print(f"(a) bare LLM.generate {vbare_tps:6.0f} tok/s   solve --backend vllm {vllm_tps:.0f} tok/s   "
-              f"engine / bare {vllm_tps / vbare_tps:.3f}  (overhead {100 * (1 - vllm_tps / vbare_tps):+.1f}%)")
+        backend = make_backend("vllm", model_path)  # log-probs enabled; each solve call below sets its own
+        bare_llm_generate(backend.llm, prompts, *shape, logprobs=0)  # warm-up: vLLM compiles per batch shape
+        vpairs = [(bare_tps(backend.llm), solve_tps("vllm", backend)[0]) for _ in range(args.repeats)]
+        vbare, vllm_tps = median(b for b, _ in vpairs), median(e for _, e in vpairs)
+        print(f"(a) bare LLM.generate {vbare:6.0f} tok/s   solve --backend vllm {vllm_tps:.0f} tok/s   "
+              f"engine / bare {vllm_tps / vbare:.3f}  (overhead {100 * (1 - vllm_tps / vbare):+.1f}%)")
         # With per-token log-probs on both sides (solve --logprobs): vLLM's own cost of computing them shows here.
-        lp_tokens, lp_s = bare_llm_generate(llm, prompts, args.n, args.batch_size, args.max_tokens, logprobs=0)
-        lsum = engine(model_path, args.source, args.problems, args.n, args.batch_size, args.max_tokens, "vllm",
-                      loaded=vllm_backend, logprobs=True)
-        lp_tps, lbare_tps = lsum["tokens_generated"] / lsum["timings"]["wall_s"], lp_tokens / lp_s
-        print(f"    with log-probs: bare {lbare_tps:6.0f} tok/s   solve --logprobs {lp_tps:.0f} tok/s   "
-              f"engine / bare {lp_tps / lbare_tps:.3f}   (log-probs cost vLLM itself {1 - lbare_tps / vbare_tps:.0%})")
+        lpairs = [(bare_tps(backend.llm, logprobs=0), solve_tps("vllm", backend, logprobs=True)[0])
+                  for _ in range(args.repeats)]
+        lbare, lsolve = median(b for b, _ in lpairs), median(e for _, e in lpairs)
+        print(f"    with log-probs: bare {lbare:6.0f} tok/s   solve --logprobs {lsolve:.0f} tok/s   "
+              f"engine / bare {lsolve / lbare:.3f}   (log-probs cost vLLM itself {1 - lbare / vbare:.0%})")
         print(f"(b) vllm engine     {vllm_tps:8.0f} tok/s   vllm / transformers {vllm_tps / engine_tps:.2f}x")
     except ImportError:
         print("(b) vllm not importable here: skipped (install the vllm extra in its own environment)")
     except Exception as error:  # a benchmark reports a failing optional backend and goes on
         print(f"(b) vllm failed: {error}")
-    print(f"(c) verification    {t['verification_s'] / t['wall_s']:8.3%} of wall time")
+    print(f"(c) verification    {t['verification_s'] / t['wall_s']:8.3%} of wall time (transformers run)")
     print(f"    voting+summary  {t['voting_and_summary_s'] / t['wall_s']:8.3%} of wall time")
-    print(json.dumps({"bare_tps": bare_tps, "engine_tps": engine_tps, "timings": t}))
+    print(json.dumps({"bare_tps": bare, "engine_tps": engine_tps, "timings": t}))
 
 
 if __name__ == "__main__":
