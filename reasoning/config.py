@@ -66,6 +66,7 @@ class SolveConfig:
     openai_chat: bool = False  # openai backend: use /v1/chat/completions instead of rendering the prompt locally
     concurrency: int | None = None  # openai backend: requests in flight per server
     max_retries: int | None = None  # openai backend: retries of a failed request (with back-off)
+    stream: bool = False  # openai backend: stream responses, which is what lets it record time to first token
     tensor_parallel_size: int | None = None  # vllm backend: GPUs per model replica
     gpu_memory_utilization: float | None = None  # vllm backend: fraction of GPU memory it may take
     max_model_len: int | None = None  # vllm backend: context length to reserve

@@ -8,7 +8,9 @@ and 0.1 s of gathering), grouped by sampling settings.
 Semantics follow vLLM's server where the OpenAI API leaves room: `seed` is honoured (choice i > 0 of a request
 gets a seed derived from it, so `n` choices differ; no seed means a random one), `top_k` is accepted, and
 `return_token_ids` adds the sampled token ids to each choice. Log-probabilities are those of the sampled tokens
-under the sampling distribution (`top_logprobs` is always null). Not supported: streaming, token-id prompts, echo.
+under the sampling distribution (`top_logprobs` is always null). `stream=true` answers in server-sent events, but
+each choice arrives whole in one chunk (the batcher generates whole sequences), so a client's time to first token
+is the full latency here. Not supported: token-id prompts, echo.
 
 The server binds 127.0.0.1 only: it has no authentication, so it is not for exposing beyond this machine.
 """
@@ -262,8 +264,6 @@ class ModelServer:
             raise RequestError(404, f"The model `{model}` does not exist; this server serves `{self.model_name}`.")
 
     def _sampling(self, body: dict[str, Any], *, default_max_tokens: int) -> tuple[SamplingConfig, int, int | None]:
-        if body.get("stream"):
-            raise RequestError(400, "streaming is not supported by this server; send stream=false")
         stop = body.get("stop") or ()
         stop = (stop,) if isinstance(stop, str) else stop
         if not isinstance(stop, list | tuple) or not all(isinstance(s, str) and s for s in stop):
@@ -381,6 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         started = time.perf_counter()
         routes = {"/v1/completions": self.app.completions, "/v1/chat/completions": self.app.chat_completions}
+        streaming = False
         try:
             handler = routes.get(self.path.rstrip("/"))
             if handler is None:
@@ -388,11 +389,15 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._read_json()
             self.app.check_model(body)
             status, payload = 200, handler(body)
+            streaming = bool(body.get("stream"))
         except RequestError as error:
             status, payload = error.status, _error(error.status, str(error))
         except Exception as error:  # noqa: BLE001 - the HTTP boundary: answer 500 instead of dropping the connection
             status, payload = 500, _error(500, f"internal error: {type(error).__name__}: {error}")
-        self._reply(status, payload)
+        if streaming and status == 200:
+            self._reply_stream(payload)
+        else:
+            self._reply(status, payload)
         if self.app.verbose:
             print(f"POST {self.path} {status} {time.perf_counter() - started:.2f}s", file=sys.stderr, flush=True)
 
@@ -414,6 +419,22 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _reply_stream(self, payload: dict[str, Any]) -> None:
+        """The finished response as OpenAI server-sent events: one chunk per choice, then usage, then [DONE]."""
+        chunk_kind = payload["object"] + ".chunk" if payload["object"] == "chat.completion" else payload["object"]
+        events = []
+        for choice in payload["choices"]:
+            if "message" in choice:  # chat: the message becomes a delta
+                choice = {**{k: v for k, v in choice.items() if k != "message"}, "delta": choice["message"]}
+            events.append({**payload, "object": chunk_kind, "choices": [choice], "usage": None})
+        events.append({**payload, "object": chunk_kind, "choices": []})  # usage, as with stream_options.include_usage
+        data = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)

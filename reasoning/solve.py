@@ -54,6 +54,7 @@ def load_backend(config: SolveConfig, model_path: str) -> Backend:
         chat=True if config.openai_chat else None,
         concurrency=config.concurrency,
         max_retries=config.max_retries,
+        stream=True if config.stream else None,
         # Read here, never stored in the config, so keys stay out of run manifests.
         api_key=os.environ.get("OPENAI_API_KEY") if config.backend == "openai" else None,
         tensor_parallel_size=config.tensor_parallel_size,

@@ -27,6 +27,8 @@ def add_solve_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--openai-chat", action="store_true", help="openai backend: use /v1/chat/completions")
     parser.add_argument("--concurrency", type=int, default=None, help="openai backend: requests in flight per server")
     parser.add_argument("--max-retries", type=int, default=None, help="openai backend: retries per failed request")
+    parser.add_argument("--stream", action="store_true",
+                        help="openai backend: stream responses (records time to first token per sample)")
     parser.add_argument("--tensor-parallel-size", type=int, default=None, help="vllm backend: GPUs per replica")
     parser.add_argument("--gpu-memory-utilization", type=float, default=None, help="vllm backend: GPU memory share")
     parser.add_argument("--max-model-len", type=int, default=None, help="vllm backend: context length")
@@ -108,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         openai_chat=args.openai_chat,
         concurrency=args.concurrency,
         max_retries=args.max_retries,
+        stream=args.stream,
         tensor_parallel_size=args.tensor_parallel_size,
         gpu_memory_utilization=args.gpu_memory_utilization,
         max_model_len=args.max_model_len,

@@ -92,6 +92,40 @@ def test_chat_endpoint_gives_the_same_samples(server, tiny_model_dir, requests_a
     assert_same_samples(client.generate(chat_requests, SAMPLING), reference)
 
 
+@pytest.mark.parametrize("chat", [False, True])
+def test_streamed_responses_give_the_same_samples_and_a_time_to_first_token(
+    server, tiny_model_dir, requests_and_reference, chat
+):
+    requests, reference = requests_and_reference
+    client = OpenAIBackend(str(tiny_model_dir), base_urls=server.url, chat=chat, stream=True)
+    got = client.generate([SampleRequest(client.render_prompt(q), r.seed) for q in QUESTIONS for r in requests[:3]],
+                          SAMPLING)
+    assert_same_samples(got, reference)
+    assert all(c.ttft_s is not None and 0 < c.ttft_s <= c.latency_s for c in got)
+    plain = OpenAIBackend(str(tiny_model_dir), base_urls=server.url, chat=chat)
+    assert all(c.ttft_s is None for c in plain.generate(requests[:1], SAMPLING))  # nothing to time without a stream
+
+
+def test_a_torn_stream_is_retried_and_a_malformed_event_is_not(tiny_model_dir):
+    event = b'data: {"choices": [{"index": 0, "text": "4", "finish_reason": null}]}\n\n'
+    done = b'data: {"choices": [{"index": 0, "text": "2", "finish_reason": "stop"}]}\n\ndata: [DONE]\n\n'
+    torn_once = _ScriptedServer(lambda count, body: (200, event + (done if count > 1 else b""), "text/event-stream"))
+    garbled = _ScriptedServer(lambda count, body: (200, event + b"data: {not json\n\n", "text/event-stream"))
+    try:
+        client = OpenAIBackend(str(tiny_model_dir), base_urls=torn_once.url, served_model="m", stream=True,
+                               **FAST_RETRY)
+        [completion] = client.generate([SampleRequest("x", 0)], SAMPLING)
+        assert (completion.text, completion.finish_reason, torn_once.count) == ("42", "stop", 2)
+        client = OpenAIBackend(str(tiny_model_dir), base_urls=garbled.url, served_model="m", stream=True,
+                               **FAST_RETRY)
+        with pytest.raises(ServerError, match="malformed event in the stream"):
+            client.generate([SampleRequest("x", 0)], SAMPLING)
+        assert garbled.count == 1
+    finally:
+        torn_once.close()
+        garbled.close()
+
+
 def test_work_spreads_over_servers_and_skips_a_dead_one(tiny_model_dir, requests_and_reference, server):
     from reasoning.backends.transformers_backend import TransformersBackend
 
@@ -122,7 +156,7 @@ def test_all_servers_down_is_one_clear_error(tiny_model_dir):
 
 
 class _ScriptedServer:
-    """A real HTTP server whose POST answers come from `respond(count, body) -> (status, bytes)`."""
+    """A real HTTP server whose POST answers come from `respond(count, body) -> (status, bytes[, content type])`."""
 
     def __init__(self, respond) -> None:
         outer = self
@@ -132,8 +166,9 @@ class _ScriptedServer:
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.count += 1
-                status, data = respond(outer.count, body)
+                status, data, *kind = respond(outer.count, body)
                 self.send_response(status)
+                self.send_header("Content-Type", kind[0] if kind else "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

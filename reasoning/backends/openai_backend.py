@@ -19,6 +19,9 @@ vLLM >= 0.10.2), send `top_k`, and turn off `add_special_tokens` (the rendered p
 that reject unknown fields need `vllm_extras=False`; token ids then come from re-encoding the text locally.
 Log-probabilities are whatever the server reports: vLLM's are of the raw model distribution unless it was started
 with `--logprobs-mode processed_logprobs`; `reasoning serve` reports them under the sampling distribution.
+
+Time to first token needs `stream=True`: the response then comes as server-sent events, merged here into the same
+completion, and TTFT is when the first text arrived. Without streaming there is no first-token time to measure.
 """
 
 from __future__ import annotations
@@ -89,6 +92,7 @@ class OpenAIBackend:
         logprobs: bool = True,
         vllm_extras: bool = True,
         tokenizer: Any = None,
+        stream: bool = False,
     ) -> None:
         urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
         if not urls:
@@ -110,6 +114,7 @@ class OpenAIBackend:
         self.timeout_s = timeout_s
         self.logprobs = logprobs
         self.vllm_extras = vllm_extras
+        self.stream = stream
         self.tokenizer = tokenizer if tokenizer is not None else self._load_tokenizer()
         self._chat_messages: dict[str, list[dict[str, str]]] = {}  # rendered prompt -> the messages it stands for
         self._cond = threading.Condition()
@@ -192,9 +197,12 @@ class OpenAIBackend:
 
     def _sample(self, request: SampleRequest, sampling: SamplingConfig, stop: threading.Event) -> Completion:
         path, body = self._request_body(request, sampling)
+        if self.stream:
+            body.update(stream=True, stream_options={"include_usage": True})
         started = time.perf_counter()
-        response = self._call("POST", path, body, stop)
-        return self._completion(response, time.perf_counter() - started)
+        response, first_text_at = self._call("POST", path, body, stop)
+        ttft = None if first_text_at is None else first_text_at - started
+        return self._completion(response, time.perf_counter() - started, ttft)
 
     def _request_body(self, request: SampleRequest, sampling: SamplingConfig) -> tuple[str, dict[str, Any]]:
         body: dict[str, Any] = {
@@ -228,7 +236,7 @@ class OpenAIBackend:
 
     def _discover_model(self) -> str:
         """The model name to send: `model_path` if the server lists it, else the one model it serves."""
-        listing = self._call("GET", "/models", None, threading.Event())
+        listing, _ = self._call("GET", "/models", None, threading.Event())
         try:
             ids = [entry["id"] for entry in listing["data"]]
         except (KeyError, TypeError) as error:
@@ -241,14 +249,17 @@ class OpenAIBackend:
 
     # ---- HTTP with retries --------------------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None, stop: threading.Event) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None, stop: threading.Event
+    ) -> tuple[dict[str, Any], float | None]:
+        """The response (streamed ones merged) and when its first text arrived (streams only), with retries."""
         tried: list[_Server] = []
         attempts: list[str] = []
         for _ in range(self.max_retries + 1):
             server = self._acquire(tried, stop)
             tried.append(server)
             try:
-                response = _http_json(server.url, method, path, body, self._headers(), self.timeout_s)
+                response = _http_json(server.url, method, path, body, self._headers(), self.timeout_s, self.chat)
             except _Retryable as error:
                 attempts.append(f"{server.url}: {error}")
                 self._release(server, failed=str(error))
@@ -304,7 +315,7 @@ class OpenAIBackend:
 
     # ---- responses ----------------------------------------------------------------------------------------------
 
-    def _completion(self, response: dict[str, Any], latency: float) -> Completion:
+    def _completion(self, response: dict[str, Any], latency: float, ttft: float | None = None) -> Completion:
         try:
             choice = response["choices"][0]
             text = choice["message"]["content"] if self.chat else choice["text"]
@@ -328,6 +339,7 @@ class OpenAIBackend:
             finish_reason=FINISH_REASONS[reason],
             logprobs=logprobs,
             latency_s=latency,
+            ttft_s=ttft,
         )
 
     def _logprobs(self, block: Any) -> tuple[float, ...] | None:
@@ -351,9 +363,18 @@ class OpenAIBackend:
 
 
 def _http_json(
-    base_url: str, method: str, path: str, body: dict[str, Any] | None, headers: dict[str, str], timeout: float
-) -> dict[str, Any]:
-    """One HTTP exchange; a parsed JSON object, `_Retryable` for transient failures, `ServerError` for the rest."""
+    base_url: str,
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+    headers: dict[str, str],
+    timeout: float,
+    chat: bool = False,
+) -> tuple[dict[str, Any], float | None]:
+    """One HTTP exchange: (parsed JSON object, None), or for an event stream (merged response, first-text time).
+
+    `_Retryable` for transient failures, `ServerError` for the rest.
+    """
     parts = urlsplit(base_url)
     connection_type = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_type(parts.hostname, parts.port, timeout=timeout)
@@ -361,7 +382,10 @@ def _http_json(
     try:
         connection.request(method, parts.path + path, body=payload, headers=headers)
         response = connection.getresponse()
-        status, data = response.status, response.read()
+        status = response.status
+        if status == 200 and response.getheader("Content-Type", "").startswith("text/event-stream"):
+            return _read_stream(response, f"{base_url}{path}", chat)
+        data = response.read()
     except (OSError, http.client.HTTPException) as error:  # refused, reset, timed out, closed mid-answer
         raise _Retryable(f"{type(error).__name__}: {_short(error)}") from error
     finally:
@@ -379,7 +403,56 @@ def _http_json(
             f"malformed response from {base_url}{path} (not a JSON object; is it an OpenAI-compatible server?): "
             f"{_short(data[:MAX_ERROR_CHARS])!r}"
         )
-    return parsed
+    return parsed, None
+
+
+def _read_stream(response: Any, where: str, chat: bool) -> tuple[dict[str, Any], float | None]:
+    """Server-sent events up to `data: [DONE]`, merged into the shape of a non-streamed response."""
+    text: list[str] = []
+    thinking: list[str] = []
+    ids: list[int] = []
+    logprobs: list[Any] = []
+    finish, usage, first_text_at, saw_ids = None, None, None, False
+    while True:
+        line = response.readline()
+        if not line:
+            raise _Retryable(f"{where}: the event stream ended before [DONE]")
+        line = line.strip()
+        if not line.startswith(b"data:"):
+            continue  # blank separators, comments, event names
+        data = line[5:].strip()
+        if data == b"[DONE]":
+            break
+        try:
+            event = json.loads(data)
+            choices = event.get("choices") or []
+            usage = event.get("usage") or usage
+            for choice in choices:
+                delta = choice.get("delta") or {} if chat else choice
+                piece = delta.get("content") if chat else delta.get("text")
+                if chat and delta.get("reasoning_content"):
+                    thinking.append(delta["reasoning_content"])
+                if isinstance(choice.get("token_ids"), list):
+                    ids += choice["token_ids"]
+                    saw_ids = True
+                if (piece or choice.get("token_ids")) and first_text_at is None:
+                    first_text_at = time.perf_counter()
+                text.append(piece or "")
+                block = choice.get("logprobs") or {}
+                logprobs += block.get("content") or [] if chat else block.get("token_logprobs") or []
+                finish = choice.get("finish_reason") or finish
+        except (json.JSONDecodeError, AttributeError, TypeError) as error:
+            raise ServerError(f"malformed event in the stream from {where}: {_short(data[:MAX_ERROR_CHARS])!r}") from error
+    choice: dict[str, Any] = {"finish_reason": finish}
+    if chat:
+        choice["message"] = {"content": "".join(text), "reasoning_content": "".join(thinking) or None}
+        choice["logprobs"] = {"content": logprobs} if logprobs else None
+    else:
+        choice["text"] = "".join(text)
+        choice["logprobs"] = {"token_logprobs": logprobs} if logprobs else None
+    if saw_ids:
+        choice["token_ids"] = ids
+    return {"choices": [choice], "usage": usage}, first_text_at
 
 
 def _error_message(data: bytes) -> str:

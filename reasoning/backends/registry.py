@@ -63,6 +63,7 @@ BACKENDS: dict[str, BackendSpec] = {
             "logprobs",
             "vllm_extras",
             "tokenizer",
+            "stream",
         ),
     ),
 }
