@@ -143,6 +143,8 @@ def test_openai_backend_against_vllm_serve(vllm_model_dir, backend, requests):
                 time.sleep(1)
         else:
             pytest.fail(f"vllm serve did not come up: {server.stderr.read()[-2000:] if server.poll() else 'timeout'}")
+        client.stream = True  # token-by-token server-sent events, merged into the same completions
+        streamed = client.generate(requests, SAMPLING)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -153,3 +155,7 @@ def test_openai_backend_against_vllm_serve(vllm_model_dir, backend, requests):
     assert [c.finish_reason for c in served] == [c.finish_reason for c in offline]
     for a, b in zip(served, offline):
         assert a.logprobs == pytest.approx(b.logprobs, abs=1e-4)
+    assert [(c.text, c.token_ids, c.finish_reason) for c in streamed] == [
+        (c.text, c.token_ids, c.finish_reason) for c in served
+    ]
+    assert all(c.ttft_s is not None and 0 < c.ttft_s <= c.latency_s for c in streamed)
