@@ -7,7 +7,7 @@ import pytest
 
 from reasoning.ineq.cli import add_parser, main
 from reasoning.ineq.config import ProverConfig
-from reasoning.ineq.policy import ACTIONS, HeuristicPolicy, LearnedPolicy
+from reasoning.ineq.policy import ACTIONS, HeuristicPolicy, LearnedPolicy, TunedPolicy
 
 
 def test_add_parser_registers_subcommands():
@@ -84,3 +84,11 @@ def test_learned_policy_learns_a_preference(tmp_path):
     assert again.score(with_eq, "lp_hom") == pytest.approx(policy.score(with_eq, "lp_hom"))
     assert set(ACTIONS) >= {"lp_hom", "buffalo", "sos", "ravi"}
     assert HeuristicPolicy().score(without, "lp_hom") < HeuristicPolicy().score(without, "sos")
+
+
+def test_tuned_policy_is_the_default_and_policies_differ_in_kind():
+    assert ProverConfig().policy == "tuned"
+    f = {"nvars": 2, "degree": 2, "log_terms": 1.0, "polynomial": 1, "homogeneous": 1.0, "slack": 0.5, "depth": 0}
+    # the generic heuristic prices every substitution alike; the tuned table does not
+    assert HeuristicPolicy().score(f, "ravi") == HeuristicPolicy().score(f, "power_sub_all")
+    assert TunedPolicy().score(f, "ravi") != TunedPolicy().score(f, "power_sub_all")

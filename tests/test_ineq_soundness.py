@@ -18,10 +18,21 @@ FALSE = [
     ("x", "positive", "x + 1/x >= 2 + x/100", ()),  # fails for large x
     ("ab", "nonnegative", "a + b >= 2*sqrt(a*b) + 1/1000*sqrt(a)", ()),
     ("abc", "positive", "a + b + c >= 3", ("a*b*c = 1/2",)),
+    # near-true variants of IMO 2008 (real x != 1, mobius steps) and products fixed to a constant (ratio_sub)
+    ("xyz", "real", "x^2/(x - 1)^2 + y^2/(y - 1)^2 + z^2/(z - 1)^2 >= 1 + 1/1000000", ("x*y*z = 1",)),
+    ("xyz", "real", "x^2/(x - 1)^2 + y^2/(y - 1)^2 + z^2/(z - 1)^2 > 1", ("x*y*z = 1",)),
+    ("x", "real", "x^2/(x - 1)^2 >= 1/1000000", ()),  # fails at x = 0 only
+    ("xy", "real", "x^2/(x - 1)^2 + y^2 > 0", ()),  # fails at x = y = 0
+    ("abc", "positive", "a/b + b/c + c/a >= 3 + 1/1000000", ("a*b*c = 1",)),
+    ("abc", "positive", "(a - 1 + 1/b)*(b - 1 + 1/c)*(c - 1 + 1/a) <= 1", ("a*b*c = 2",)),
     # sign of odd powers over the reals
     ("x", "real", "x^3 + x >= 0", ()),
     ("abc", "real", "a^3 + b^3 + c^3 >= 3*a*b*c", ()),
 ]
+
+
+# false, but the random search rarely lands on a violating point (equality holds on a curve of x*y*z = 1)
+HARD_TO_SAMPLE = {"x^2/(x - 1)^2 + y^2/(y - 1)^2 + z^2/(z - 1)^2 >= 1 + 1/1000000"}
 
 
 @pytest.mark.parametrize("vars,domain,goal,constraints", FALSE)
@@ -30,7 +41,7 @@ def test_false_statements_are_not_proved(vars, domain, goal, constraints, sample
     problem = Problem(id="f", vars=tuple(vars), domain=domain, goal=goal, constraints=constraints)
     result = prove(problem, ProverConfig(timeout_s=8, counterexample_samples=samples))
     assert result.status != "proved"
-    clear_margin = "10^9" not in goal and ">" not in goal.replace(">=", "")
+    clear_margin = "10^9" not in goal and ">" not in goal.replace(">=", "") and goal not in HARD_TO_SAMPLE
     if samples and clear_margin:
         assert result.status == "refuted"
 

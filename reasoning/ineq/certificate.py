@@ -21,6 +21,9 @@ def build_certificate(problem: Problem, steps: list[dict], names: tuple[str, ...
                       method: str, extra_multipliers: list[PolyDict] | None = None,
                       n_equalities: int | None = None, multiplier: str = "1") -> dict:
     """Assemble the JSON document; `extra_multipliers` (from homogenisation) are added to the finisher's."""
+    if "bounds" in proof:  # term bounds with nested certificates (checker._check_bounds)
+        body = {"bounds": proof["bounds"], "rest": proof["rest"]}
+        return {"format": FORMAT, "problem": problem.to_dict(), "steps": steps, "method": method, "proof": body}
     multipliers = list(proof.get("equality_multipliers", []))
     extra = extra_multipliers or []
     count = max(len(multipliers), len(extra)) if n_equalities is None else n_equalities

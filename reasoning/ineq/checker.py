@@ -11,7 +11,13 @@ by a rule checked here: `mono` c*M, `sq` c*M*p**2, `amgm` c*M*(sum w_i x**a_i - 
 summing to 1 (weighted AM-GM), `schur` c*M*Schur_t(x, y, z); M is a product of nonnegative variables, even powers of
 real ones, and the problem's inequality constraints g >= 0. Or, instead of terms, `buffalo`: after every ordering
 x_(1) <= ... <= x_(n) the difference substitution yields nonnegative coefficients. Strict goals additionally need a
-`mono` term that is strictly positive on the domain.
+`mono` term that is strictly positive on the domain. Or `bounds` (positive variables): terms of the goal replaced by
+lower bounds, each bound and the rest proved by nested certificates (see `_check_bounds`; IMO 2001's tangent trick
+a/sqrt(a^2 + 8bc) >= a^(4/3)/(a^(4/3) + b^(4/3) + c^(4/3))).
+
+The recorded steps are replayed by `transforms.apply_step`, which checks each one's side conditions (see its module
+doc): e.g. `ratio_sub` (x1*...*xk = d becomes x1 = d*y1/y2, ..., xk = yk/y1, an onto map of the constraint set) and
+`mobius` (real x = (p*a + q)/(r*a + s), onto x != p/r, accepted only where the goal is undefined at x = p/r).
 
 The trusted base is this module, `transforms.py` and `parse.py`.
 """
@@ -32,6 +38,8 @@ FORMAT = "reasoning-ineq-certificate/1"
 MAX_TERMS = 20000
 MAX_STEPS = 32
 MAX_SCHUR_T = 24
+MAX_BOUNDS = 8
+MAX_BOUND_DEPTH = 1  # a bounds proof's nested certificates are plain ones
 
 
 @dataclass(frozen=True)
@@ -134,8 +142,18 @@ def _buffalo_ok(state: State, R: sp.Poly) -> bool:
     gens = list(R.gens)
     ts = sp.symbols(f"t0:{len(gens)}", nonnegative=True)
     for order in itertools.permutations(range(len(gens))):
-        sub = {gens[i]: sum(ts[: k + 1]) for k, i in enumerate(order)}
-        shifted = sp.Poly(R.as_expr().xreplace(sub), *ts, domain="QQ")
+        # variable order[k] becomes t0 + ... + tk; composed in exact polynomial arithmetic (not Expr expansion)
+        sums = {i: sp.Poly(sum(ts[: k + 1]), *ts, domain="QQ") for k, i in enumerate(order)}
+        powers: dict[tuple[int, int], sp.Poly] = {}
+        shifted = sp.Poly(0, *ts, domain="QQ")
+        for monom, c in R.terms():
+            term = sp.Poly(c, *ts, domain="QQ")
+            for i, e in enumerate(monom):
+                if e:
+                    if (i, e) not in powers:
+                        powers[(i, e)] = sums[i] ** e
+                    term = term * powers[(i, e)]
+            shifted = shifted + term
         if any(c < 0 for c in shifted.coeffs()):
             return False
     return True
@@ -157,7 +175,117 @@ def _positive_multiplier(state: State, text: str, gens) -> sp.Poly:
     return M
 
 
-def _check(cert: dict) -> CheckResult:
+def _positive_expr(e: sp.Expr, state: State) -> bool:
+    """Syntactically > 0 on the domain: positive rationals and positive variables under +, * and rational powers."""
+    if e.is_Rational:
+        return e > 0
+    if e.is_Symbol:
+        return str(e) in state.names and state.domain(str(e)) == "positive" and e == state.symbols[str(e)]
+    if e.is_Add or e.is_Mul:
+        return all(_positive_expr(a, state) for a in e.args)
+    if e.is_Pow:
+        return e.exp.is_Rational and _positive_expr(e.base, state)
+    return False
+
+
+def _defined_everywhere(e: sp.Expr, state: State) -> bool:
+    """Every divisor and radical base of e is syntactically positive: e is defined (and continuous) on the domain."""
+    for node in sp.preorder_traversal(e):
+        if node.is_Pow:
+            if not node.exp.is_Rational:
+                return False
+            if not (node.exp.is_Integer and node.exp >= 0) and not _positive_expr(node.base, state):
+                return False
+        elif not (node.is_Add or node.is_Mul or node.is_Rational or node.is_Symbol):
+            return False
+        elif node.is_Symbol and str(node) not in state.names:
+            return False
+    return True
+
+
+def bound_problem(state: State, goal: str) -> Problem:
+    """The statement a nested certificate of a `bounds` proof must prove: `goal` over the state's variables and
+    constraints (written back as text; the checker and the prover build it with this one function)."""
+    constraints = [f"{sp.sstr(e)} = 0" for e in state.equalities]
+    constraints += [f"{sp.sstr(g)} {'>' if strict else '>='} 0" for g, strict in state.inequalities]
+    domains = {d for _, d in state.domains}
+    if domains != {"positive"}:
+        raise _Invalid("a bounds proof needs positive variables")
+    return Problem(id="bound", vars=state.names, domain="positive", goal=goal, constraints=tuple(constraints))
+
+
+def _invariant(state: State, sub: dict) -> bool:
+    eqs = {sp.expand(e) for e in state.equalities}
+    ineqs = {(sp.expand(g), st) for g, st in state.inequalities}
+    return {sp.expand(e.xreplace(sub)) for e in state.equalities} == eqs and \
+        {(sp.expand(g.xreplace(sub)), st) for g, st in state.inequalities} == ineqs
+
+
+def _divisor_bases(expr: sp.Expr) -> list[sp.Expr]:
+    from reasoning.ineq.transforms import _denominators
+
+    return [b for term in sp.Add.make_args(sp.expand(expr)) for b, _ in _denominators(term)]
+
+
+def _check_bounds(state: State, proof: dict, depth: int) -> CheckResult:
+    """`bounds` proof: goal f = sum of terms; terms t_i are replaced by lower bounds b_i, each t_i >= b_i proved by a
+    nested certificate (or as the image of an earlier bound under a variable permutation that fixes the domain and
+    the constraints), and the rest (f with t_i -> b_i) >= 0 by another nested certificate. Then f >= rest >= 0.
+
+    Sound where f is defined: t_i and b_i must be defined everywhere on the (positive) domain, so the nested claims
+    cover every point, and every divisor of the rest is positive or already a divisor of f."""
+    if depth >= MAX_BOUND_DEPTH:
+        raise _Invalid("nested certificates may not use bounds again")
+    bound_problem(state, "0 >= 0")  # positive variables only
+    bounds = proof.get("bounds")
+    if not isinstance(bounds, list) or not 1 <= len(bounds) <= MAX_BOUNDS:
+        raise _Invalid(f"bounds must be a list of 1..{MAX_BOUNDS} entries")
+    args = list(sp.Add.make_args(state.expr))
+    symbols = state.symbols
+    parsed: list[tuple[sp.Expr, sp.Expr]] = []
+    nested: list[tuple[str, dict, Problem]] = []  # verified last: the structural checks are cheap
+    for i, bound in enumerate(bounds):
+        old = parse_math(str(bound["old"]), symbols)
+        new = parse_math(str(bound["new"]), symbols)
+        if not (_defined_everywhere(old, state) and _defined_everywhere(new, state)):
+            raise _Invalid(f"bound {i}: both sides must be defined everywhere on the domain")
+        if old not in args:
+            raise _Invalid(f"bound {i}: {old} is not a term of the goal")
+        args.remove(old)
+        if "same_as" in bound:
+            j, perm = bound["same_as"], bound.get("perm")
+            if not isinstance(j, int) or not 0 <= j < i or not isinstance(perm, dict) or \
+                    sorted(perm) != sorted(state.names) or sorted(perm.values()) != sorted(state.names):
+                raise _Invalid(f"bound {i}: same_as needs an earlier bound and a permutation of the variables")
+            sub = {symbols[k]: symbols[v] for k, v in perm.items()}
+            if not _invariant(state, sub):
+                raise _Invalid(f"bound {i}: the permutation does not fix the constraints")
+            if old != parsed[j][0].xreplace(sub) or new != parsed[j][1].xreplace(sub):
+                raise _Invalid(f"bound {i}: not the image of bound {j} under the permutation")
+        else:
+            if any(base for base in _divisor_bases(old - new) if not _positive_expr(base, state)):
+                raise _Invalid(f"bound {i}: a divisor of old - new may vanish")
+            sub_problem = bound_problem(state, f"{bound['old']} >= {bound['new']}")
+            nested.append((f"bound {i}", bound.get("certificate", {}), sub_problem))
+        parsed.append((old, new))
+    rest = sp.Add(*args, *(new for _, new in parsed))
+    known = {sp.expand(b) for b in _divisor_bases(state.expr)}
+    for base in _divisor_bases(rest):
+        if not _positive_expr(base, state) and sp.expand(base) not in known:
+            raise _Invalid(f"the rest has a divisor {base} the goal did not have")
+    text = sp.sstr(rest)
+    if parse_math(text, symbols) != rest:
+        raise _Invalid("the rest does not read back as itself")
+    rest_problem = bound_problem(state, f"{text} {'>' if state.strict else '>='} 0")
+    nested.append(("rest", proof.get("rest", {}), rest_problem))
+    for label, nested_cert, expected in nested:
+        verdict = check_certificate(nested_cert, expected, depth + 1)
+        if not verdict.valid:
+            raise _Invalid(f"{label}: nested certificate: {verdict.reason}")
+    return CheckResult("valid", f"{len(bounds)} term bounds and the rest hold (nested certificates valid)")
+
+
+def _check(cert: dict, depth: int = 0) -> CheckResult:
     if cert.get("format") != FORMAT:
         raise _Invalid(f"format must be {FORMAT!r}")
     problem = Problem.from_dict(cert["problem"])
@@ -167,6 +295,8 @@ def _check(cert: dict) -> CheckResult:
         raise _Invalid(f"more than {MAX_STEPS} steps")
     for step in steps:
         state = apply_step(state, step)
+    if "bounds" in cert["proof"]:
+        return _check_bounds(state, cert["proof"], depth)
     N, _ = polynomial_goal(state)
     gens = N.gens
     proof = cert["proof"]
@@ -197,7 +327,7 @@ def _check(cert: dict) -> CheckResult:
     return CheckResult("valid", f"identity with {len(terms)} nonnegative terms holds exactly")
 
 
-def check_certificate(cert: dict, expected: Problem | None = None) -> CheckResult:
+def check_certificate(cert: dict, expected: Problem | None = None, _depth: int = 0) -> CheckResult:
     """Re-verify a certificate document; never raises on bad input, returns a status instead.
 
     With `expected`, the certificate must also be about exactly that statement (vars, domain, constraints, goal)."""
@@ -207,7 +337,7 @@ def check_certificate(cert: dict, expected: Problem | None = None) -> CheckResul
             fields = ("vars", "domain", "constraints", "goal")
             if any(getattr(stated, f) != getattr(expected, f) for f in fields):
                 return CheckResult("invalid", "the certificate proves a different statement")
-        return _check(cert)
+        return _check(cert, _depth)
     except _Invalid as error:
         return CheckResult("invalid", str(error))
     except StepError as error:

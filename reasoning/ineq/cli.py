@@ -9,6 +9,8 @@ import argparse
 import json
 import sys
 
+from reasoning.ineq.config import POLICIES
+
 _PREFIX = "reasoning ineq: error: "
 
 
@@ -22,7 +24,9 @@ def _config_args(p: argparse.ArgumentParser, timeout: float) -> None:
     p.add_argument("--max-nodes", type=int, default=64, help="most actions tried per problem")
     p.add_argument("--max-depth", type=int, default=3, help="most substitution macros on one branch")
     p.add_argument("--finishers", default="lp,buffalo,sos", help="comma list from lp,buffalo,sos")
-    p.add_argument("--policy", choices=("heuristic", "learned"), default="heuristic", help="action ranking")
+    p.add_argument("--policy", choices=POLICIES, default="tuned",
+                   help="action ranking: tuned (hand-tuned costs), heuristic (generic costs and goal features), "
+                        "learned (trained on search traces)")
     p.add_argument("--policy-path", default="",
                    help="weights file for --policy learned (default: the bundled reasoning/ineq/policy_weights.json)")
     p.add_argument("--samples", type=int, default=3000, help="random points in the counterexample search (0: off)")

@@ -1,11 +1,11 @@
 """The prover's one config dataclass; CLI flags map one-to-one onto its fields.
 
 >>> ProverConfig(timeout_s=5).policy
-'heuristic'
+'tuned'
 >>> ProverConfig(policy="learned", policy_path="")
 Traceback (most recent call last):
 ...
-ValueError: policy='learned' needs policy_path (a file written by `reasoning ineq bench --train-policy`); set policy_path or use policy='heuristic'
+ValueError: policy='learned' needs policy_path (a file written by `reasoning ineq train-policy`); set policy_path or use policy='tuned'
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 FINISHERS = ("lp", "buffalo", "sos")
-POLICIES = ("heuristic", "learned")
+POLICIES = ("tuned", "heuristic", "learned")
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,9 @@ class ProverConfig:
     """Most substitution macros on one branch."""
     finishers: tuple[str, ...] = FINISHERS
     """Finishers allowed, a subset of ('lp', 'buffalo', 'sos')."""
-    policy: str = "heuristic"
-    """How actions are ranked: 'heuristic' (fixed costs) or 'learned' (logistic model from policy_path)."""
+    policy: str = "tuned"
+    """How actions are ranked: 'tuned' (hand-tuned action costs), 'heuristic' (generic costs and goal features
+    only: the baseline a learned policy is measured against) or 'learned' (logistic model from policy_path)."""
     policy_path: str = ""
     """Weights file for policy='learned'."""
     counterexample_samples: int = 3000
@@ -50,8 +51,8 @@ class ProverConfig:
         if self.policy not in POLICIES:
             raise ValueError(f"policy must be one of {POLICIES}, got {self.policy!r}")
         if self.policy == "learned" and not self.policy_path:
-            raise ValueError("policy='learned' needs policy_path (a file written by `reasoning ineq bench "
-                             "--train-policy`); set policy_path or use policy='heuristic'")
+            raise ValueError("policy='learned' needs policy_path (a file written by `reasoning ineq "
+                             "train-policy`); set policy_path or use policy='tuned'")
         if self.counterexample_samples < 0:
             raise ValueError("counterexample_samples must be >= 0")
         if self.sos_max_degree < 2:

@@ -67,6 +67,9 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
             macro = _product_constraint(state, index, e)
             if macro:
                 out.append(("product_root", macro))
+            ratio = _ratio_constraint(state, index, e)
+            if ratio:
+                out.append(("ratio_sub", ratio))
             rewritten = _reduce_by_monomial(state, index, e)
             if rewritten is not None:
                 out.append(("eq_reduce", [{"kind": "eq_rewrite", "index": index, "expr": rewritten}]))
@@ -75,6 +78,9 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
         names = _fresh_names(state, len(state.names))
         out.append(("invert_all", [{"kind": "power_sub", "var": v, "new": n, "k": -1}
                                    for v, n in zip(state.names, names)]))
+    mobius = _mobius_steps(state)
+    if mobius:
+        out.append(("mobius", mobius))
     if len(state.names) == 3 and all(d == "positive" for _, d in state.domains):
         a, b, c = (symbols[n] for n in state.names)
         needed = {sp.expand(b + c - a), sp.expand(c + a - b), sp.expand(a + b - c)}
@@ -107,6 +113,50 @@ def _reduce_by_monomial(state: State, index: int, e: sp.Expr) -> str | None:
         reduced = sp.Mul(*(g ** (f - j * m) for g, f, m in zip(gens, factors, monom)))
         parts.append(coeff * c**j * reduced / den)
     return sp.sstr(sp.Add(*parts)) if changed else None
+
+
+def _ratio_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:
+    """For x1*...*xk = d (distinct positive variables), the substitution x1 = d*y1/y2, ..., xk = yk/y1."""
+    gens = [state.symbols[n] for n in state.names]
+    terms = sp.Poly(e, *gens).terms()
+    if len(terms) != 2 or sum(terms[1][0]) != 0 or any(x > 1 for x in terms[0][0]) or sum(terms[0][0]) < 2:
+        return None
+    if -terms[1][1] / terms[0][1] <= 0:
+        return None
+    involved = [n for n, x in zip(state.names, terms[0][0]) if x]
+    if any(state.domain(n) != "positive" for n in involved):
+        return None
+    return [{"kind": "ratio_sub", "index": index, "new": _fresh_names(state, len(involved))}]
+
+
+def _mobius_steps(state: State) -> list[dict] | None:
+    """Real variables x with a divisor x - v in the goal: x = v*a/(a - 1) (so a = x/(x - v)), or x = 1/a for v = 0."""
+    if not is_polynomial_state(state):
+        return None
+    from reasoning.ineq.transforms import _denominators
+
+    poles: dict[str, sp.Rational] = {}
+    for term in sp.Add.make_args(sp.expand(state.expr)):
+        for base, _ in _denominators(term):  # expand writes (x - 1)**2 as x**2 - 2*x + 1: factor it again
+            for factor, _ in sp.factor_list(base)[1]:
+                symbols = factor.free_symbols
+                if len(symbols) != 1:
+                    continue
+                (x,) = symbols
+                name = str(x)
+                if name not in state.names or state.domain(name) != "real" or name in poles:
+                    continue
+                poly = sp.Poly(factor, x)
+                if poly.degree() == 1:
+                    poles[name] = -poly.coeff_monomial(1) / poly.coeff_monomial(x)
+    if not poles:
+        return None
+    names = _fresh_names(state, len(poles))
+    steps = []
+    for (var, v), new in zip(sorted(poles.items()), names):
+        p, q, r, s = (v, 0, 1, -1) if v != 0 else (0, 1, 1, 0)
+        steps.append({"kind": "mobius", "var": var, "new": new, "p": str(p), "q": str(q), "r": str(r), "s": str(s)})
+    return steps
 
 
 def _product_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:

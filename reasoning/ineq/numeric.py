@@ -137,3 +137,23 @@ def _optimise(parsed: ParsedProblem, f, feasible: _Feasibility, starts: np.ndarr
 
 def _found(parsed: ParsedProblem, x: np.ndarray, value: float) -> Counterexample:
     return Counterexample({str(s): float(v) for s, v in zip(parsed.symbols, x)}, float(value))
+
+
+def relative_slack(poly: dict, nonneg: tuple[bool, ...], samples: int = 64, seed: int = 0) -> float:
+    """Median of p(x) / sum|terms(x)| over random points of the domain, in [-1, 1] (a search-heuristic feature).
+
+    1 means every term is positive (nothing to prove), values near 0 a goal that is tight almost everywhere.
+    Constraints are ignored: this only ranks goals, it never decides anything.
+    """
+    if not poly:
+        return 1.0
+    rng = np.random.default_rng(seed)
+    exps = np.array(list(poly), dtype=float)  # (terms, vars)
+    coeffs = np.array([float(c) for c in poly.values()])
+    x = rng.normal(size=(samples, exps.shape[1])) * rng.choice([0.3, 1.0, 3.0], size=(samples, 1))
+    x = np.where(np.array(nonneg, dtype=bool), np.abs(x), x)
+    with np.errstate(all="ignore"):
+        terms = np.prod(np.power(x[:, None, :], exps[None, :, :]), axis=2) * coeffs  # (samples, terms)
+        ratio = terms.sum(axis=1) / np.abs(terms).sum(axis=1)
+    ratio = ratio[np.isfinite(ratio)]
+    return float(np.clip(np.median(ratio), -1.0, 1.0)) if ratio.size else 0.0

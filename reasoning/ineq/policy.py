@@ -1,10 +1,16 @@
-"""Ranking of search actions: a hand-written heuristic and a learned logistic model over the same features.
+"""Ranking of search actions: a generic heuristic, a hand-tuned cost table, and a learned logistic model.
 
-An action is a finisher attempt (`lp_hom`, `buffalo_hom`, `lp`, `buffalo`, `sos_hom`, `sos`) or a substitution
-macro (`power_sub_all`, `power_sub_some`, `radical_aux`, `product_root`, `ravi`). Lower score = tried first.
-The learned policy is trained on the prover's own search traces (`trace` of `ProofResult`): each tried action is a
-sample with label 1 if it closed the goal or lay on the path to the proof. A model-in-the-loop policy (an LLM
-proposing steps) plugs in through the same `Policy.score` interface.
+An action is a finisher attempt (`lp_hom`, `buffalo_hom`, `lp`, `buffalo`, `sos_hom`, `sos`, ...) or a substitution
+macro (`power_sub_all`, `power_sub_some`, `radical_aux`, `product_root`, `ravi`, ...). Lower score = tried first.
+
+- `HeuristicPolicy` ('heuristic'): the search heuristic alone. It knows what each kind of action costs to run
+  (LP < Buffalo Way < SDP; every substitution alike) and scores the goal by homogeneity, degree, term count,
+  depth and numeric slack at random points; it has no knowledge of which action tends to work where.
+- `TunedPolicy` ('tuned'): one cost per action, hand-tuned by a developer while watching searches on the bundled
+  dataset (all of it, so it has seen any held-out split); the fast default for everyday proving.
+- `LearnedPolicy` ('learned'): trained on the prover's own search traces (`trace` of `ProofResult`): each tried
+  action is a sample with label 1 if it closed the goal or lay on the path to the proof.
+A model-in-the-loop policy (an LLM proposing steps) plugs in through the same `Policy.score` interface.
 """
 
 from __future__ import annotations
@@ -19,13 +25,17 @@ import numpy as np
 ACTIONS = ("lp_hom", "buffalo_hom", "lp", "buffalo", "sos_hom", "sos", "lp_conj", "buffalo_conj",
            "lp_dsq", "sos_dsq",
            "power_sub_all", "power_sub_some", "radical_aux", "product_root", "ravi", "interior",
-           "eq_reduce", "invert_all")
+           "eq_reduce", "invert_all", "ratio_sub", "mobius", "tangent")
 STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "inequalities", "radicals",
-                  "real_domain", "neg_fraction", "symmetric", "depth", "polynomial")
-_BASE_COST = {"lp_hom": 1.0, "buffalo_hom": 1.6, "lp": 2.0, "buffalo": 1.8, "sos_hom": 2.5, "sos": 3.0, "lp_conj": 1.2, "buffalo_conj": 1.7,
-              "power_sub_all": 0.5, "power_sub_some": 0.9, "radical_aux": 1.0, "product_root": 1.2, "ravi": 1.4,
-              "interior": 1.3, "lp_dsq": 2.2, "sos_dsq": 3.2,
-              "eq_reduce": 1.1, "invert_all": 2.0}
+                  "real_domain", "neg_fraction", "symmetric", "depth", "polynomial", "slack")
+# What one attempt of each finisher family costs to run, relative to an LP; substitutions are all one price.
+_RUN_COST = {"lp": 1.0, "buffalo": 1.5, "sos": 2.5}
+_SUBSTITUTION_COST = 1.5
+_TUNED_COST = {"lp_hom": 1.0, "buffalo_hom": 1.6, "lp": 2.0, "buffalo": 1.8, "sos_hom": 2.5, "sos": 3.0,
+               "lp_conj": 1.2, "buffalo_conj": 1.7,
+               "power_sub_all": 0.5, "power_sub_some": 0.9, "radical_aux": 1.0, "product_root": 1.2, "ravi": 1.4,
+               "interior": 1.3, "lp_dsq": 2.2, "sos_dsq": 3.2,
+               "eq_reduce": 1.1, "invert_all": 2.0, "ratio_sub": 1.3, "mobius": 1.0, "tangent": 1.5}
 
 
 def featurize(state_features: dict[str, float], action: str) -> np.ndarray:
@@ -43,21 +53,42 @@ class Policy:
         raise NotImplementedError
 
 
+def _goal_cost(f: dict[str, float], action: str) -> float:
+    """Shared goal terms: bigger, deeper, inhomogeneous and tighter goals cost more; SDP grows with variables."""
+    cost = 0.08 * f.get("degree", 0) + 0.15 * f.get("log_terms", 0) + 0.3 * f["depth"]
+    if action.startswith("sos"):
+        cost += 0.25 * f.get("nvars", 0)
+    return cost
+
+
 class HeuristicPolicy(Policy):
-    """Fixed action costs plus penalties for degree, size and depth (the 'heuristic alone' baseline)."""
+    """The heuristic alone: run cost of the action family plus goal terms (homogeneity, size, depth, slack)."""
 
     name = "heuristic"
 
     def score(self, f: dict[str, float], action: str) -> float:
-        cost = _BASE_COST[action] + 0.08 * f.get("degree", 0) + 0.15 * f.get("log_terms", 0) + 0.3 * f["depth"]
-        if action.startswith("sos"):
-            cost += 0.25 * f.get("nvars", 0)
+        cost = _RUN_COST.get(action.split("_")[0], _SUBSTITUTION_COST) + _goal_cost(f, action)
+        if f.get("polynomial"):
+            cost += 0.3 * (1.0 - f.get("homogeneous", 0.0)) + 0.5 * (1.0 - f.get("slack", 0.0))
         return cost
+
+
+class TunedPolicy(Policy):
+    """A hand-tuned cost per action plus the shared goal terms (the previous default; see the module doc)."""
+
+    name = "tuned"
+
+    def score(self, f: dict[str, float], action: str) -> float:
+        return _TUNED_COST.get(action, _SUBSTITUTION_COST) + _goal_cost(f, action)
 
 
 @dataclass
 class LearnedPolicy(Policy):
-    """Logistic model: score = -log P(action succeeds | state), trained by `train`."""
+    """Logistic model: score = -log P(action succeeds | state), trained by `train`.
+
+    It ranks and never prunes: cutting actions below a probability threshold (half the lowest P of any action on
+    a training proof path) lost held-out proofs whose key step was rare in training (imo1995's `invert_all`).
+    """
 
     weights: np.ndarray
     name: str = "learned"
@@ -67,7 +98,7 @@ class LearnedPolicy(Policy):
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
     def score(self, f: dict[str, float], action: str) -> float:
-        # tie-break with a small share of the heuristic so untrained actions keep a sensible order
+        # tie-break with a small share of the generic heuristic so untrained actions keep a sensible order
         return -math.log(self.probability(f, action) + 1e-6) + 0.05 * HeuristicPolicy().score(f, action)
 
     @classmethod

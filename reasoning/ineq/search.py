@@ -22,7 +22,8 @@ from reasoning.ineq.finishers.common import poly_str
 from reasoning.ineq.normalize import (
     apply_macro, candidate_steps, conjugate, difference_of_squares, goal_of, homogenize,
 )
-from reasoning.ineq.policy import HeuristicPolicy, LearnedPolicy, Policy
+from reasoning.ineq.numeric import relative_slack
+from reasoning.ineq.policy import HeuristicPolicy, LearnedPolicy, Policy, TunedPolicy
 from reasoning.ineq.problem import Problem
 from reasoning.ineq.transforms import State, StepError, initial_state, is_polynomial_state
 
@@ -84,7 +85,8 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
                 node.dsq = (found[0], found[1], homogenize(found[0]))
         f.update(polynomial=1.0, degree=degree(g.poly), log_terms=math.log1p(len(g.poly)),
                  homogeneous=float(is_homogeneous(g.poly)), symmetric=float(_symmetric(g)),
-                 neg_fraction=sum(c < 0 for c in g.poly.values()) / max(len(g.poly), 1))
+                 neg_fraction=sum(c < 0 for c in g.poly.values()) / max(len(g.poly), 1),
+                 slack=relative_slack(g.poly, g.nonneg))
     else:
         f.update(radicals=1.0)
     node.features = f
@@ -109,6 +111,9 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
             out.append("buffalo")
         if "sos" in config.finishers and small:
             out.append("sos")
+    from reasoning.ineq.finishers.tangent import tangent_bounds
+    if node.depth == 0 and tangent_bounds(node.state) is not None:  # tangent trick, nested proofs
+        out.append("tangent")
     return out
 
 
@@ -118,6 +123,9 @@ def _run_finisher(action: str, node: _Node, deadline: float) -> tuple[dict | Non
     from reasoning.ineq.finishers.buffalo import buffalo_certificate
     from reasoning.ineq.finishers.sos_sdp import sos_certificate
 
+    if action == "tangent":
+        from reasoning.ineq.finishers.tangent import tangent_proof
+        return tangent_proof(node.state, deadline), None, "1"
     base = {"lp": lp_certificate, "buffalo": buffalo_certificate, "sos": sos_certificate}[action.split("_")[0]]
     finisher = lambda goal: base(goal, deadline=deadline)
     if action.endswith("_hom"):
@@ -140,7 +148,9 @@ def _run_finisher(action: str, node: _Node, deadline: float) -> tuple[dict | Non
 
 
 def make_policy(config: ProverConfig) -> Policy:
-    return LearnedPolicy.load(config.policy_path) if config.policy == "learned" else HeuristicPolicy()
+    if config.policy == "learned":
+        return LearnedPolicy.load(config.policy_path)
+    return TunedPolicy() if config.policy == "tuned" else HeuristicPolicy()
 
 
 def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy | None = None) -> ProofResult:

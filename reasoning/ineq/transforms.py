@@ -10,6 +10,9 @@ A `State` says: for all values of its variables in their domains satisfying its 
 - `radical`    {base, q, new}: every base**(p/q·m) becomes new**(p·m), with new >= 0 and new**q - base = 0 added.
 - `interior`   {}: nonnegative variables become positive (continuity; see `interior`).
 - `eq_root`    {index, k}: an equality M**k = d**k (M a monomial in nonnegative variables, d > 0) becomes M = d.
+- `ratio_sub`  {index, new: [y1, ..., yk]}: equality x1*...*xk = d becomes x1 = d*y1/y2, ..., xk = yk/y1 (onto).
+- `mobius`     {var, new, p, q, r, s}: real var = (p*new + q)/(r*new + s), a bijection onto var != p/r; needs the goal
+               undefined at var = p/r.
 - `ravi`       {new: [x, y, z]}: triangle sides a = y + z, b = z + x, c = x + y with x, y, z > 0; needs the three
                strict triangle constraints, which are then dropped (they hold identically).
 
@@ -20,6 +23,7 @@ denominators, so the goal is N >= 0 wherever the original is defined.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import sympy as sp
 
@@ -224,7 +228,100 @@ def interior(state: State) -> State:
     return replace(state, domains=domains, expr=state.expr.xreplace(sub))
 
 
-STEPS = {"eq_rewrite": eq_rewrite, "interior": interior, "power_sub": power_sub, "radical": radical, "ravi": ravi, "eq_root": eq_root}
+def _clear_equality(e: sp.Expr) -> sp.Expr:
+    """The numerator of e in lowest terms: it vanishes wherever e is defined and 0 (the zero set can only grow)."""
+    num, _ = sp.fraction(sp.cancel(sp.together(e)))
+    return sp.expand(num)
+
+
+def _clear_inequality(g: sp.Expr) -> sp.Expr:
+    """num * den for g = num / den in lowest terms: the same sign wherever g is defined (den != 0 there)."""
+    num, den = sp.fraction(sp.cancel(sp.together(g)))
+    return sp.expand(num * den)
+
+
+def ratio_sub(state: State, index: int, new: list[str]) -> State:
+    """Equality x1*x2*...*xk = d (distinct positive variables, d > 0 rational, k >= 2) becomes the substitution
+    x1 = d*y1/y2, x2 = y2/y3, ..., xk = yk/y1 with y positive (IMO 2000: a = x/y, b = y/z, c = z/x).
+
+    Onto the constraint set: for x's with product d, y1 = 1, y_i = x_i*...*x_k (i >= 2) map back to them. So the
+    equality is dropped (it holds identically), the other constraints are carried over with their positive
+    monomial denominators cleared, and the new goal for all positive y implies the old one."""
+    if not isinstance(index, int) or not 0 <= index < len(state.equalities):
+        raise StepError(f"no equality number {index}")
+    gens = [state.symbols[n] for n in state.names]
+    terms = sp.Poly(state.equalities[index], *gens, domain="QQ").terms()
+    if len(terms) != 2 or sum(terms[1][0]) != 0 or terms[0][1] == 0 or any(e > 1 for e in terms[0][0]):
+        raise StepError("ratio_sub needs an equality x1*...*xk - d = 0 in distinct variables")
+    constant = -terms[1][1] / terms[0][1]
+    involved = [n for n, e in zip(state.names, terms[0][0]) if e]
+    if constant <= 0 or len(involved) < 2:
+        raise StepError("ratio_sub needs a product of at least two variables equal to a positive constant")
+    if any(state.domain(n) != "positive" for n in involved):
+        raise StepError("ratio_sub needs positive variables")
+    if not isinstance(new, list) or len(new) != len(involved) or len(set(new)) != len(new):
+        raise StepError(f"ratio_sub needs {len(involved)} distinct new names")
+    for name in new:
+        _fresh(state, name)
+    ys = [make_symbol(n, "positive") for n in new]
+    k = len(ys)
+    sub = {state.symbols[v]: (sp.Rational(constant) if i == 0 else 1) * ys[i] / ys[(i + 1) % k]
+           for i, v in enumerate(involved)}
+    if sp.expand(state.equalities[index].xreplace(sub)) != 0:
+        raise StepError("the ratio substitution does not satisfy the equality")  # cannot happen; kept as a guard
+    renamed = dict(zip(involved, new))
+    domains = tuple((renamed.get(n, n), d) for n, d in state.domains)
+    equalities = tuple(_clear_equality(e.xreplace(sub)) for i, e in enumerate(state.equalities) if i != index)
+    inequalities = tuple((_clear_inequality(g.xreplace(sub)), st) for g, st in state.inequalities)
+    expr = sp.Add(*(t.xreplace(sub) for t in sp.Add.make_args(sp.expand(state.expr))))
+    return replace(state, domains=domains, expr=expr, equalities=equalities,
+                   inequalities=inequalities)
+
+
+def _undefined_at(expr: sp.Expr, sym: sp.Symbol, value: sp.Rational) -> bool:
+    """True when some divisor of `expr` (as `polynomial_goal` reads them) vanishes identically at sym = value."""
+    for term in sp.Add.make_args(sp.expand(expr)):
+        for base, _ in _denominators(term):
+            if sp.expand(base.xreplace({sym: value})) == 0:
+                return True
+    return False
+
+
+def mobius(state: State, var: str, new: str, p, q, r, s) -> State:
+    """var = (p*new + q) / (r*new + s) for a real variable (p*s - q*r != 0, rationals): IMO 2008's x = a/(a - 1).
+
+    For r != 0 this is a bijection from new != -s/r onto var != p/r, so it needs the goal to be undefined at
+    var = p/r (a divisor vanishing there identically); for r = 0 it is an affine bijection of the reals. Each
+    rewritten term of the goal is put in lowest terms (defined at least wherever it was, same value), equalities
+    keep their numerators and inequalities num*den (zero sets and signs agree wherever they were defined)."""
+    if var not in state.names:
+        raise StepError(f"unknown variable {var!r}")
+    _fresh(state, new)
+    if state.domain(var) != "real":
+        raise StepError("mobius substitution needs a real variable")
+    try:
+        p, q, r, s = (sp.Rational(Fraction(str(x))) for x in (p, q, r, s))
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise StepError("mobius coefficients must be rationals") from None
+    if p * s - q * r == 0 or (r == 0 and s == 0):
+        raise StepError("mobius map must be invertible (p*s - q*r != 0)")
+    old, sym = state.symbols[var], make_symbol(new, "real")
+    if r != 0 and not _undefined_at(state.expr, old, p / r):
+        raise StepError(f"the goal must be undefined at {var} = {p / r}, which the substitution cannot reach")
+    image = (p * sym + q) / (r * sym + s)
+    domains = tuple((new, d) if n == var else (n, d) for n, d in state.domains)
+    # the expanded terms are the ones `polynomial_goal` reads divisors from: each is defined at every point the
+    # old claim covers, so its image in lowest terms is defined at the preimage, with the same value
+    expr = sp.Add(*(sp.cancel(t.xreplace({old: image})) if t.has(old) else t
+                    for t in sp.Add.make_args(sp.expand(state.expr))))
+    return replace(state, domains=domains, expr=expr,
+                   equalities=tuple(_clear_equality(e.xreplace({old: image})) for e in state.equalities),
+                   inequalities=tuple((_clear_inequality(g.xreplace({old: image})), st)
+                                      for g, st in state.inequalities))
+
+
+STEPS = {"eq_rewrite": eq_rewrite, "interior": interior, "power_sub": power_sub, "radical": radical, "ravi": ravi,
+         "eq_root": eq_root, "ratio_sub": ratio_sub, "mobius": mobius}
 
 
 def apply_step(state: State, step: dict) -> State:

@@ -22,6 +22,9 @@ from reasoning.ineq.finishers.common import (
 MAX_COLUMNS = 6000
 MAX_ROWS = 2000  # monomials up to the working degree; beyond this the LP is not attempted
 MAX_STRUCTURED_ROWS = 500  # Schur/square/constraint columns only below this many monomials
+# with inequality constraints the Handelman columns are the only way to use them: allow larger goals (IMO 2005 is
+# degree 15 in three variables, 816 monomials, and needs g * monomial columns)
+MAX_CONSTRAINED_STRUCTURED_ROWS = 1000
 MAX_TRIPLE_POINTS = 24  # triples of positive terms are enumerated only below this many positive terms
 
 
@@ -138,7 +141,8 @@ def lp_certificate(goal: Goal, deadline: float | None = None, use_structured: bo
     homogeneous = is_homogeneous(goal.poly) and not goal.equalities
     cols: list = []
     _amgm_columns(goal, cols)
-    if use_structured and len(monomials(goal.nvars, deg)) <= MAX_STRUCTURED_ROWS:
+    limit = MAX_CONSTRAINED_STRUCTURED_ROWS if goal.inequalities else MAX_STRUCTURED_ROWS
+    if use_structured and len(monomials(goal.nvars, deg)) <= limit:
         _structured_columns(goal, cols, deg, homogeneous)
     if not homogeneous:
         _univariate_columns(goal, cols, deg)

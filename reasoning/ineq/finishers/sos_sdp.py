@@ -3,6 +3,8 @@
 goal = sum_b m_b * p_b^T Q_b p_b + sum_g c_g x^g + sum_j h_j e_j, where m_b ranges over 1 and products of one to
 three nonnegative variables, p_b is a vector of polynomials, Q_b is PSD. Steps:
 
+0. Newton polytope: without equalities, a basis monomial u of block m is kept only if m + 2u lies in the Newton
+   polytope of the goal (no other monomial can occur in any certificate; keeping them kills the interior);
 1. facial reduction: rational zeros z of the goal (0/1 and ±1 patterns) force Q_b u_b(z) = 0, so p_b is taken as a
    rational basis of polynomials vanishing at those zeros (otherwise the Gram matrix has no interior and rounding
    cannot succeed);
@@ -79,15 +81,17 @@ def _forces(p: PolyDict, z: tuple[int, ...], m: Exps) -> bool:
     return _order_along(p, z, lift) > k
 
 
-def _blocks(goal: Goal) -> list[tuple[Exps, list[Exps]]]:
-    n, d = goal.nvars, degree(goal.poly)
-    hom = is_homogeneous(goal.poly)
+def _blocks(goal: Goal, d: int | None = None) -> list[tuple[Exps, list[Exps]]]:
+    n = goal.nvars
+    d = degree(goal.poly) if d is None else d
+    hom = is_homogeneous(goal.poly) and not goal.equalities
     nonneg = [i for i in range(n) if goal.nonneg[i]]
     mults: list[Exps] = [(0,) * n]
     for size in (1, 2, 3):
         for combo in itertools.combinations(nonneg, size):
             mults.append(tuple(int(i in combo) for i in range(n)))
     blocks = []
+    inside = _newton(list(goal.poly)) if goal.poly else (lambda v: True)
     for m in mults:
         rest = d - sum(m)
         if rest < 0 or (hom and rest % 2):
@@ -95,9 +99,43 @@ def _blocks(goal: Goal) -> list[tuple[Exps, list[Exps]]]:
         if not all(goal.nonneg) and sum(m):
             continue
         basis = monomials(n, rest // 2, rest // 2 if hom else 0)
+        if not goal.equalities:
+            basis = [u for u in basis if inside(tuple(a + 2 * b for a, b in zip(m, u)))]
         if basis:
             blocks.append((m, basis))
     return blocks
+
+
+def _newton(points: list[Exps]):
+    """Membership test for the convex hull of `points` (the Newton polytope), cached.
+
+    Without equalities, goal = sum_b m_b sigma_b + (monomials): in every direction w the top-w part of each
+    summand is nonnegative on the open orthant (or everywhere) and nonzero, so no cancellation happens there and
+    every monomial u used in sigma_b has m_b + 2u in the Newton polytope of the goal. Other monomials only force
+    zero rows of the Gram matrix (no interior point), so they are dropped."""
+    from scipy.optimize import linprog
+
+    pts = np.array(points, dtype=float)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    sums = pts.sum(axis=1)
+    cache: dict[Exps, bool] = {}
+    A = np.vstack([pts.T, np.ones(len(points))])
+
+    def inside(v: Exps) -> bool:
+        if v in cache:
+            return cache[v]
+        x = np.array(v, dtype=float)
+        if np.any(x < lo) or np.any(x > hi) or not sums.min() <= x.sum() <= sums.max():
+            ok = False
+        elif v in set(points):
+            ok = True
+        else:
+            res = linprog(np.zeros(len(points)), A_eq=A, b_eq=np.append(x, 1.0), bounds=(0, None), method="highs")
+            ok = res.status == 0
+        cache[v] = ok
+        return ok
+
+    return inside
 
 
 def _nullspace_basis(basis: list[Exps], points: list[tuple[int, ...]]) -> list[PolyDict]:
@@ -115,19 +153,46 @@ def _nullspace_basis(basis: list[Exps], points: list[tuple[int, ...]]) -> list[P
 
 
 def sos_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
-    """Terms (sq and mono) with goal.poly = sum of terms + sum h_j e_j exactly; None if not found."""
-    if goal.equalities or goal.inequalities:
-        return None  # constraints are handled by homogenisation/conjugation before this finisher
-    if not all(goal.nonneg) and degree(goal.poly) % 2:
+    """Terms (sq and mono) with goal.poly = sum of terms + sum h_j e_j exactly; None if not found.
+
+    Equalities e_j get free multipliers h_j (all monomials up to the SOS degree less deg e_j). Over nonnegative
+    variables, when the mixed blocks fail, the plain SOS over all reals (block 1 only, zeros with negative
+    coordinates too) is tried: a square is nonnegative on any domain, and a goal that holds for all reals (APMO
+    2004) has real zeros that force the Gram matrix of block 1 but are invisible on the orthant."""
+    if goal.inequalities:
+        return None  # inequality constraints are handled by homogenisation/conjugation before this finisher
+    result = _attempt(goal, deadline)
+    if result is None and any(goal.nonneg) and degree(goal.poly) % 2 == 0:
+        relaxed = Goal(goal.names, tuple("real" for _ in goal.names), goal.poly, goal.equalities, (),
+                       goal.strict, goal.ineq_strict)
+        result = _attempt(relaxed, deadline)
+    return result
+
+
+def _attempt(goal: Goal, deadline: float | None) -> dict | None:
+    d = degree(goal.poly)
+    if goal.equalities:
+        d = max([d] + [degree(e) for e in goal.equalities])
+        d += d % 2 if not all(goal.nonneg) else 0
+    elif not all(goal.nonneg) and d % 2:
         return None
     zeros = _zeros(goal)
+    if goal.equalities:  # the squares must vanish only where the equalities hold too
+        zeros = [z for z in zeros if all(_value(e, z) == 0 for e in goal.equalities)]
     blocks = []
-    for m, basis in _blocks(goal):
-        points = [z for z in zeros if _forces(goal.poly, z, m)]
+    for m, basis in _blocks(goal, d):
+        if goal.equalities:  # goal - sum h_j e_j is unknown here: force only where m does not vanish
+            points = [z for z in zeros if all(x for x, e in zip(z, m) if e)]
+        else:
+            points = [z for z in zeros if _forces(goal.poly, z, m)]
         ps = _nullspace_basis(basis, points)
         if ps:
             blocks.append((m, ps))
-    size = sum(len(ps) * (len(ps) + 1) // 2 for _, ps in blocks)
+    free = []  # (equality index, monomial, monomial * e_j)
+    for j, e in enumerate(goal.equalities):
+        for m in monomials(goal.nvars, d - degree(e)):
+            free.append((j, m, mul({m: Fraction(1)}, e)))
+    size = sum(len(ps) * (len(ps) + 1) // 2 for _, ps in blocks) + len(free)
     if not blocks or size > MAX_GRAM_ENTRIES:
         return None
     # products m * p_i * p_j, exact, per block
@@ -135,22 +200,23 @@ def sos_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
                 for m, ps in blocks]
     slack = [g for g in goal.poly if all(ok or e % 2 == 0 for e, ok in zip(g, goal.nonneg))
              and not any(all(x != 0 for x, e in zip(z, g) if e) for z in zeros)]
-    rows = sorted(set(goal.poly) | {g for prod in products for row in prod for p in row for g in p})
+    rows = sorted(set(goal.poly) | {g for prod in products for row in prod for p in row for g in p}
+                  | {g for _, _, p in free for g in p})
     remaining = None if deadline is None else deadline - time.monotonic()
     if remaining is not None and remaining <= 0:
         return None
-    numeric = _solve_numeric(goal, blocks, products, slack, rows, remaining)
+    numeric = _solve_numeric(goal, blocks, products, slack, rows, remaining, free)
     if numeric is None:
         return None
-    Qs, cs = numeric
+    Qs, cs, hs = numeric
     for denom in ROUNDINGS:
-        result = _exact(goal, blocks, products, slack, rows, Qs, cs, denom)
+        result = _exact(goal, blocks, products, slack, rows, Qs, cs, denom, free, hs)
         if result is not None:
             return result
     return None
 
 
-def _solve_numeric(goal, blocks, products, slack, rows, remaining):
+def _solve_numeric(goal, blocks, products, slack, rows, remaining, free=()):
     import cvxpy as cp
 
     index = {g: i for i, g in enumerate(rows)}
@@ -175,6 +241,13 @@ def _solve_numeric(goal, blocks, products, slack, rows, remaining):
         for k, g in enumerate(slack):
             S[index[g], k] = 1.0
         expr = expr + S @ c
+    h = cp.Variable(len(free)) if free else None
+    if h is not None:
+        H = np.zeros((len(rows), len(free)))
+        for k, (_, _, poly) in enumerate(free):
+            for g, v in poly.items():
+                H[index[g], k] += float(v)
+        expr = expr + H @ h
     b = np.array([float(goal.poly.get(g, 0)) for g in rows])
     constraints += [expr == b, t <= 1]
     problem = cp.Problem(cp.Maximize(t), constraints)
@@ -185,10 +258,11 @@ def _solve_numeric(goal, blocks, products, slack, rows, remaining):
         return None
     if problem.status not in ("optimal", "optimal_inaccurate") or t.value is None or t.value < -1e-7:
         return None
-    return [np.array(Q.value) for Q in Qs], (np.array(c.value) if c is not None else np.zeros(0))
+    return ([np.array(Q.value) for Q in Qs], (np.array(c.value) if c is not None else np.zeros(0)),
+            (np.array(h.value) if h is not None else np.zeros(0)))
 
 
-def _exact(goal, blocks, products, slack, rows, Qs, cs, denom):
+def _exact(goal, blocks, products, slack, rows, Qs, cs, denom, free=(), hs=()):
     from sympy import QQ
     from sympy.polys.matrices import DomainMatrix
 
@@ -197,7 +271,7 @@ def _exact(goal, blocks, products, slack, rows, Qs, cs, denom):
     target = dict(goal.poly)
     for g, v in zip(slack, c_exact):
         target = add(target, {g: v}, Fraction(-1))
-    variables, columns = [], []  # (block, i, j), coefficient map of Q_ij + Q_ji
+    variables, columns = [], []  # (block, i, j), coefficient map of Q_ij + Q_ji; then ('h', k) free multipliers
     for b, prod in enumerate(products):
         k = len(prod)
         for i in range(k):
@@ -205,12 +279,15 @@ def _exact(goal, blocks, products, slack, rows, Qs, cs, denom):
                 poly = prod[i][j] if i == j else add(prod[i][j], prod[j][i])
                 variables.append((b, i, j))
                 columns.append(poly)
+    for k, (_, _, poly) in enumerate(free):
+        variables.append(("h", k, 0))
+        columns.append(poly)
     index = {g: r for r, g in enumerate(rows)}
     A = [[Fraction(0)] * len(variables) for _ in rows]
     for col, poly in enumerate(columns):
         for g, c in poly.items():
             A[index[g]][col] = c
-    v0 = [rnd(Qs[b][i, j]) for b, i, j in variables]
+    v0 = [rnd(hs[i]) if b == "h" else rnd(Qs[b][i, j]) for b, i, j in variables]
     residual = [target.get(g, Fraction(0)) - sum(a * v for a, v in zip(A[r], v0) if a) for r, g in enumerate(rows)]
     dm = DomainMatrix([[QQ(x.numerator, x.denominator) for x in row] for row in A], (len(rows), len(variables)), QQ)
     _, pivots = dm.transpose().rref()
@@ -247,7 +324,11 @@ def _exact(goal, blocks, products, slack, rows, Qs, cs, denom):
     for g, val in zip(slack, c_exact):
         if val:
             terms.append({"kind": "mono", "c": str(val), "mult": mono_mult(g, goal.names)})
-    return {"terms": terms, "equality_multipliers": [{} for _ in goal.equalities]}
+    multipliers: list[PolyDict] = [{} for _ in goal.equalities]
+    for (j, m, _), val in zip(free, v[pos:]):
+        if val:
+            multipliers[j][m] = val
+    return {"terms": terms, "equality_multipliers": multipliers}
 
 
 def _ldl(Q: list[list[Fraction]]) -> list[tuple[Fraction, list[Fraction]]] | None:

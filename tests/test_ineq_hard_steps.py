@@ -1,0 +1,222 @@
+"""The three hard olympiad problems Triple-SOS proves (APMO 2004, IMO 2000, IMO 2008), the step kinds they need
+(`ratio_sub`: a = x/y, b = y/z, c = z/x under abc = 1; `mobius`: x = a/(a - 1) for real x != 1), the SOS finisher
+with equality multipliers and the all-reals fallback, and corrupted certificates of the new steps rejected."""
+
+import copy
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+
+from reasoning.ineq import Problem, ProverConfig, check_certificate, prove
+from reasoning.ineq.finishers.common import Goal
+from reasoning.ineq.finishers.sos_sdp import sos_certificate
+from reasoning.ineq.problem import load_problems, bundled_path
+from reasoning.ineq.transforms import StepError, apply_step, initial_state
+
+CFG = ProverConfig(timeout_s=60, counterexample_samples=500)
+HARD = ("apmo2004", "imo2000", "imo2008")
+
+
+@pytest.fixture(scope="module")
+def hard_certs():
+    problems = {p.id: p for p in load_problems(bundled_path())}
+    out = {}
+    for pid in HARD:
+        result = prove(problems[pid], CFG)
+        assert result.status == "proved", (pid, result.status, result.message)
+        assert check_certificate(result.certificate, expected=problems[pid]).valid
+        out[pid] = result.certificate
+    return out
+
+
+def test_hard_problems_proved_with_expected_steps(hard_certs):
+    assert not hard_certs["apmo2004"]["steps"]  # a plain SOS over all reals
+    assert [s["kind"] for s in hard_certs["imo2000"]["steps"]] == ["ratio_sub"]
+    assert [s["kind"] for s in hard_certs["imo2008"]["steps"]] == ["mobius"] * 3
+
+
+def _corrupt(cert, fn):
+    bad = copy.deepcopy(cert)
+    fn(bad)
+    return check_certificate(bad)
+
+
+def _step(cert, kind):
+    return next(s for s in cert["steps"] if s["kind"] == kind)
+
+
+MOBIUS_CORRUPTIONS = {
+    # pole moved to x = 2, where the goal is defined: x = 1 would then be a point the proof never covers
+    "pole_elsewhere": lambda c: _step(c, "mobius").update(p="2"),
+    "singular_map": lambda c: _step(c, "mobius").update(p="0", q="0"),
+    "domain": lambda c: c["problem"].update(domain="positive"),
+    "name_clash": lambda c: _step(c, "mobius").update(new="y"),
+    "equality_multiplier": lambda c: c["proof"].update(equality_multipliers=["(-1)"]),
+    "constraint": lambda c: c["problem"].update(constraints=["x*y*z = 2"]),
+    "coefficient": lambda c: _step(c, "mobius").update(q="not a number"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MOBIUS_CORRUPTIONS))
+def test_corrupted_mobius_certificate_rejected(hard_certs, name):
+    assert not _corrupt(hard_certs["imo2008"], MOBIUS_CORRUPTIONS[name]).valid
+
+
+RATIO_CORRUPTIONS = {
+    "index": lambda c: _step(c, "ratio_sub").update(index=1),
+    "names": lambda c: _step(c, "ratio_sub").update(new=["x", "x", "y"]),
+    "too_few_names": lambda c: _step(c, "ratio_sub").update(new=["x", "y"]),
+    "nonnegative": lambda c: c["problem"].update(domain="nonnegative"),
+    "constraint_sum": lambda c: c["problem"].update(constraints=["a + b + c = 3"]),
+    "constraint_constant": lambda c: c["problem"].update(constraints=["a*b*c = 2"]),
+    "constraint_negative": lambda c: c["problem"].update(constraints=["a*b*c = -1"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RATIO_CORRUPTIONS))
+def test_corrupted_ratio_certificate_rejected(hard_certs, name):
+    assert not _corrupt(hard_certs["imo2000"], RATIO_CORRUPTIONS[name]).valid
+
+
+def test_forged_mobius_at_a_defined_point_rejected():
+    """x**2 > 0 is false at x = 0 only; x = 1/a (pole 0) would turn it into 1/a**2 > 0, true wherever defined."""
+    cert = {"format": "reasoning-ineq-certificate/1",
+            "problem": Problem(id="f", vars=("x",), domain="real", goal="x^2 > 0").to_dict(),
+            "steps": [{"kind": "mobius", "var": "x", "new": "a", "p": "0", "q": "1", "r": "1", "s": "0"}],
+            "method": "lp", "proof": {"equality_multipliers": [], "terms": [{"kind": "mono", "c": "1", "mult": {}}]}}
+    verdict = check_certificate(cert)
+    assert not verdict.valid and "undefined" in verdict.reason
+
+
+def test_mobius_step_is_exact():
+    problem = Problem(id="t", vars=("x", "y"), domain="real", goal="x^2/(x - 1)^2 + y^2 >= 0",
+                      constraints=("x*y = 3", "x + y >= 1"))
+    state = apply_step(initial_state(problem.parse()),
+                       {"kind": "mobius", "var": "x", "new": "a", "p": "1", "q": "0", "r": "1", "s": "-1"})
+    a, y = sp.Symbol("a", real=True), sp.Symbol("y", real=True)
+    assert sp.expand(state.expr - (a**2 + y**2)) == 0
+    assert sp.expand(state.equalities[0] - (a * y - 3 * a + 3)) == 0 or \
+        sp.expand(state.equalities[0] + (a * y - 3 * a + 3)) == 0
+    # (a/(a - 1) + y - 1) has the sign of (a + (y - 1)(a - 1)) * (a - 1)
+    assert sp.expand(state.inequalities[0][0] - (a + (y - 1) * (a - 1)) * (a - 1)) == 0
+    with pytest.raises(StepError):  # y has no pole at 1: the point y = 1 would be lost
+        apply_step(state, {"kind": "mobius", "var": "y", "new": "b", "p": "1", "q": "0", "r": "1", "s": "-1"})
+    # an affine change (r = 0) is a bijection of the reals and needs no pole
+    apply_step(state, {"kind": "mobius", "var": "y", "new": "b", "p": "2", "q": "1", "r": "0", "s": "1"})
+
+
+def test_ratio_sub_keeps_other_constraints_and_variables():
+    problem = Problem(id="t", vars=("a", "b", "c", "d"), domain="positive", goal="a + b + d >= 1/c",
+                      constraints=("a*b = 2", "a + d >= 1"))
+    state = apply_step(initial_state(problem.parse()), {"kind": "ratio_sub", "index": 0, "new": ["x", "y"]})
+    assert state.names == ("x", "y", "c", "d") and not state.equalities
+    x, y, d = (sp.Symbol(n, positive=True) for n in "xyd")
+    (g, strict), = state.inequalities
+    assert not strict and sp.expand(g - (2 * x + (d - 1) * y) * y) == 0  # (2x/y + d - 1) times y**2 > 0
+    c = sp.Symbol("c", positive=True)
+    assert sp.simplify(state.expr - (2 * x / y + y / x + d - 1 / c)) == 0
+
+
+def test_sos_with_equality_multiplier():
+    poly = {(2, 0, 0): Fraction(1), (0, 2, 0): Fraction(1), (0, 0, 2): Fraction(1), (0, 0, 0): Fraction(-1)}
+    e = {(1, 1, 0): Fraction(1), (0, 1, 1): Fraction(1), (1, 0, 1): Fraction(1), (1, 0, 0): Fraction(-1),
+         (0, 1, 0): Fraction(-1), (0, 0, 1): Fraction(-1), (0, 0, 0): Fraction(1)}
+    proof = sos_certificate(Goal(("a", "b", "c"), ("real",) * 3, poly, (e,)))
+    assert proof is not None and proof["equality_multipliers"][0] == {(0, 0, 0): Fraction(-2)}
+    # without the constraint a^2 + b^2 + c^2 >= 1 is false: no certificate
+    assert sos_certificate(Goal(("a", "b", "c"), ("real",) * 3, poly)) is None
+
+
+@pytest.mark.parametrize("goal,constraints,domain", [
+    ("(a - 1 + 1/b)*(b - 1 + 1/c)*(c - 1 + 1/a) <= 1 - 1/1000000", ("a*b*c = 1",), "positive"),
+    ("(a - 1 + 1/b)*(b - 1 + 1/c)*(c - 1 + 1/a) <= 1", ("a*b*c = 2",), "positive"),
+    ("(a - 1 + 1/b)*(b - 1 + 1/c)*(c - 1 + 1/a) < 1", ("a*b*c = 1",), "positive"),
+    ("(a^2 + 2)*(b^2 + 2)*(c^2 + 2) >= 9*(a*b + b*c + c*a) + 1/1000000", (), "positive"),
+])
+def test_near_true_variants_not_proved(goal, constraints, domain):
+    problem = Problem(id="f", vars=("a", "b", "c"), domain=domain, goal=goal, constraints=constraints)
+    assert prove(problem, ProverConfig(timeout_s=6, counterexample_samples=0)).status != "proved"
+
+
+# --- bonus: IMO 2005 (LP with constraint columns at degree 15) and IMO 2001 (tangent trick, `bounds` proofs) ---
+
+def _prove_bundled(pid):
+    problem = next(p for p in load_problems(bundled_path()) if p.id == pid)
+    result = prove(problem, CFG)
+    assert result.status == "proved", (pid, result.status, result.message)
+    assert check_certificate(result.certificate, expected=problem).valid
+    return result.certificate
+
+
+def test_imo2005_by_lp_with_constraint_columns():
+    cert = _prove_bundled("imo2005")
+    assert cert["method"] == "lp" and any("g0" in t.get("mult", {}) for t in cert["proof"]["terms"])
+
+
+@pytest.fixture(scope="module")
+def bonus_certs():
+    cert = _prove_bundled("imo2001")
+    assert cert["method"] == "tangent" and len(cert["proof"]["bounds"]) == 3
+    return {"imo2001": cert}
+
+
+def _double_all(c):
+    for bound in c["proof"]["bounds"]:
+        bound["new"] = "2*" + bound["new"]
+
+
+def _double_new(c):
+    c["proof"]["bounds"][0]["new"] = "2*" + c["proof"]["bounds"][0]["new"]
+
+
+def _nest_bounds(c):
+    inner = copy.deepcopy(c)  # a bounds proof inside a bounds proof, about the right statement
+    inner["problem"] = c["proof"]["bounds"][0]["certificate"]["problem"]
+    c["proof"]["bounds"][0]["certificate"] = inner
+
+
+BOUNDS_CORRUPTIONS = {
+    "bigger_bound": _double_new,
+    "bigger_bounds": _double_all,
+    "wrong_shift": lambda c: c["proof"]["bounds"][1].update(perm=c["proof"]["bounds"][2]["perm"]),
+    "not_a_permutation": lambda c: c["proof"]["bounds"][1].update(perm={"a": "a", "b": "a", "c": "c"}),
+    "same_as_itself": lambda c: c["proof"]["bounds"][1].update(same_as=1),
+    "drop_bound": lambda c: c["proof"]["bounds"].pop(),
+    "duplicate_term": lambda c: c["proof"]["bounds"].append(copy.deepcopy(c["proof"]["bounds"][0])),
+    "not_a_term": lambda c: c["proof"]["bounds"][0].update(old="a/sqrt(a^2 + 7*b*c)"),
+    "rest_swapped": lambda c: c["proof"].update(rest=c["proof"]["bounds"][0]["certificate"]),
+    "rest_goal": lambda c: c["problem"].update(goal=c["problem"]["goal"].replace(">= 1", ">= 1 + 1/1000")),
+    "domain": lambda c: c["problem"].update(domain="nonnegative"),
+    "nested_bounds": _nest_bounds,
+    "nested_terms": lambda c: c["proof"]["bounds"][0]["certificate"]["proof"].update(buffalo=False, terms=[]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOUNDS_CORRUPTIONS))
+def test_corrupted_bounds_certificate_rejected(bonus_certs, name):
+    verdict = _corrupt(bonus_certs["imo2001"], BOUNDS_CORRUPTIONS[name])
+    assert not verdict.valid
+    if name == "nested_bounds":
+        assert "may not use bounds" in verdict.reason
+
+
+def test_bound_sides_must_be_defined_everywhere():
+    """x/(x - 1) is not defined at x = 1: a bound on it could not cover every point of the goal."""
+    from reasoning.ineq.checker import _defined_everywhere
+
+    state = initial_state(Problem(id="t", vars=("x", "y"), domain="positive", goal="x >= y").parse())
+    x, y = (state.symbols[n] for n in "xy")
+    assert _defined_everywhere(x / (x + 2 * y) + sp.sqrt(x**2 + 8 * y), state)
+    assert not _defined_everywhere(x / (x - 1), state)
+    assert not _defined_everywhere(sp.sqrt(x - y), state)
+
+
+@pytest.mark.parametrize("goal", [
+    "a/sqrt(a^2 + 8*b*c) + b/sqrt(b^2 + 8*c*a) + c/sqrt(c^2 + 8*a*b) >= 1 + 1/1000000",
+    "a/sqrt(a^2 + 8*b*c) + b/sqrt(b^2 + 8*c*a) + c/sqrt(c^2 + 8*a*b) > 1",
+    "a/sqrt(a^2 + 9*b*c) + b/sqrt(b^2 + 9*c*a) + c/sqrt(c^2 + 9*a*b) >= 1",
+])
+def test_imo2001_near_true_variants_not_proved(goal):
+    problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal)
+    assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"
