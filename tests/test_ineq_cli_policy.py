@@ -92,3 +92,13 @@ def test_tuned_policy_is_the_default_and_policies_differ_in_kind():
     # the generic heuristic prices every substitution alike; the tuned table does not
     assert HeuristicPolicy().score(f, "ravi") == HeuristicPolicy().score(f, "power_sub_all")
     assert TunedPolicy().score(f, "ravi") != TunedPolicy().score(f, "power_sub_all")
+
+
+def test_bundled_learned_policy_matches_the_current_actions_and_proves(tmp_path):
+    from reasoning.ineq.policy import bundled_policy_path
+
+    LearnedPolicy.load(bundled_policy_path())  # raises "retrain it" when actions or features changed
+    out = tmp_path / "c.json"
+    assert main(["ineq", "prove", "a^3 + b^3 + c^3 >= 3*a*b*c", "--vars", "a,b,c", "--policy", "learned",
+                 "--timeout", "30", "--samples", "200", "--out", str(out)]) == 0
+    assert main(["ineq", "check", str(out)]) == 0
