@@ -122,3 +122,48 @@ def test_lean_export_is_marked_unchecked(certs):
     for cert in certs.values():
         text = to_lean(cert)
         assert text.startswith("-- UNCHECKED") and "theorem" in text
+
+
+def _forged(vars_, domain, goal, proof, constraints=(), steps=()):
+    return {"format": "reasoning-ineq-certificate/1", "steps": list(steps), "proof": proof,
+            "problem": {"id": "forged", "vars": list(vars_), "domain": domain, "constraints": list(constraints),
+                        "goal": goal}}
+
+
+@pytest.mark.parametrize("cert, why", [
+    # a multiplier with a pole on the constraint set: -4/(abc - 1) * (abc - 1) "cancels" to -4
+    (_forged("abc", "positive", "a + b + c >= 4", {"equality_multipliers": ["-4/(a*b*c - 1)"], "terms": [
+        {"kind": "mono", "mult": {"a": 1}}, {"kind": "mono", "mult": {"b": 1}}, {"kind": "mono", "mult": {"c": 1}}]},
+        constraints=["a*b*c = 1"]), "equality multiplier must be a polynomial"),
+    # "squares" that are not squares of real polynomials
+    (_forged("x", "real", "x >= x + 1", {"terms": [{"kind": "sq", "c": "1", "poly": "sqrt(-1)"}]}), "poly must be"),
+    (_forged("a", "positive", "a >= 2", {"terms": [{"kind": "sq", "c": "1", "poly": "sqrt(a - 2)"}]}), "poly must be"),
+    (_forged("x", "real", "x >= 0", {"terms": [{"kind": "sq", "c": "1", "poly": "sqrt(x)"}]}), "poly must be"),
+])
+def test_forged_certificates_of_false_statements_are_rejected(cert, why):
+    verdict = check_certificate(cert)
+    assert not verdict.valid and why in verdict.reason
+
+
+def test_checker_refuses_inputs_that_would_stall_it(tmp_path):
+    slow_number = _forged("xyz", "real", "x^2/(x - 1)^2 + y^2/(y - 1)^2 + z^2/(z - 1)^2 >= 1", {"terms": []},
+                          constraints=["x*y*z = 1"],
+                          steps=[{"kind": "mobius", "var": "x", "new": "u", "p": "1e100000000", "q": "0",
+                                  "r": "1e100000000", "s": "-1"}])
+    assert "rationals" in check_certificate(slow_number).reason
+    many_orderings = _forged("abcdefgh", "positive", "a+b+c+d+e+f+g+h >= 0",
+                             {"equality_multipliers": [], "buffalo": True})
+    assert "at most" in check_certificate(many_orderings).reason
+    folded = _forged("ab", "positive", "((a + b)^64)^64 >= 0", {"terms": []})
+    assert check_certificate(folded).status == "malformed"
+    # anything else that is slow is cut by the CLI's time limit, and reported as not verified
+    path = tmp_path / "slow.json"
+    path.write_text(json.dumps(_forged("abcdefgh", "positive", "(a+b+c+d+e+f+g+h)^64 >= 0", {"terms": []})))
+    assert main(["ineq", "check", str(path), "--timeout", "2"]) == 1
+
+
+def test_cli_check_says_which_statement_it_verified(certs, tmp_path, capsys):
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(certs["steps"]))
+    assert main(["ineq", "check", str(path)]) == 0
+    assert "proves: a + b + c >= 3  for a,b,c positive; constraints: a*b*c = 1" in capsys.readouterr().out

@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from fractions import Fraction
 
 import sympy as sp
 
-from reasoning.ineq.parse import ParseError, parse_math
+from reasoning.ineq.parse import ParseError, parse_math, parse_rational
 from reasoning.ineq.problem import Problem
 from reasoning.ineq.transforms import State, StepError, apply_step, initial_state, polynomial_goal
 
@@ -39,6 +38,7 @@ MAX_TERMS = 20000
 MAX_STEPS = 32
 MAX_SCHUR_T = 24
 MAX_BOUNDS = 8
+MAX_BUFFALO_VARS = 6
 MAX_BOUND_DEPTH = 1  # a bounds proof's nested certificates are plain ones
 
 
@@ -60,10 +60,21 @@ class _Invalid(Exception):
 
 def _rational(text) -> sp.Rational:
     try:
-        value = sp.Rational(Fraction(str(text)))
-    except (ValueError, ZeroDivisionError):
+        return parse_rational(text)
+    except ParseError:
         raise _Invalid(f"not a rational number: {text!r}") from None
-    return value
+
+
+def _polynomial(text, state: State, gens, what: str) -> sp.Poly:
+    """`text` as a polynomial with rational coefficients in `gens`, converted before any arithmetic.
+
+    Anything else is refused: sqrt(-1) would square to -1, sqrt(a - 2) to a - 2, and -4/(abc - 1) times the
+    equality abc - 1 would cancel to a constant that holds nowhere on the constraint set.
+    """
+    try:
+        return sp.Poly(parse_math(str(text), state.symbols), *gens, domain="QQ")
+    except (sp.PolynomialError, sp.polys.polyerrors.CoercionFailed, sp.polys.polyerrors.GeneratorsNeeded) as error:
+        raise _Invalid(f"{what} must be a polynomial with rational coefficients: {text!r}") from error
 
 
 def _multiplier(state: State, mult: dict, gens, strict_needed: bool) -> tuple[sp.Expr, bool]:
@@ -128,7 +139,8 @@ def _term_value(state: State, term: dict, gens) -> tuple[sp.Expr, bool]:
     if kind == "mono":
         return c * mult, positive and c > 0
     if kind == "sq":
-        return c * mult * parse_math(str(term.get("poly", "")), state.symbols) ** 2, False
+        p = _polynomial(term.get("poly", ""), state, gens, "an sq term's poly")
+        return c * mult * p.as_expr() ** 2, False
     if kind == "amgm":
         return c * mult * _check_amgm(state, term), False
     if kind == "schur":
@@ -140,6 +152,8 @@ def _buffalo_ok(state: State, R: sp.Poly) -> bool:
     if any(d == "real" for _, d in state.domains):
         raise _Invalid("buffalo certificate needs nonnegative variables")
     gens = list(R.gens)
+    if len(gens) > MAX_BUFFALO_VARS:  # one substitution per ordering: n! of them
+        raise _Invalid(f"buffalo certificates cover at most {MAX_BUFFALO_VARS} variables")
     ts = sp.symbols(f"t0:{len(gens)}", nonnegative=True)
     for order in itertools.permutations(range(len(gens))):
         # variable order[k] becomes t0 + ... + tk; composed in exact polynomial arithmetic (not Expr expansion)
@@ -161,7 +175,7 @@ def _buffalo_ok(state: State, R: sp.Poly) -> bool:
 
 def _positive_multiplier(state: State, text: str, gens) -> sp.Poly:
     """M > 0 on the domain: nonnegative coefficients, nonnegative variables, and a positive term in positive ones."""
-    M = sp.Poly(parse_math(str(text), state.symbols), *gens, domain="QQ")
+    M = _polynomial(text, state, gens, "the multiplier")
     positive_vars = {i for i, g in enumerate(gens) if state.domain(str(g)) == "positive"}
     nonneg_vars = {i for i, g in enumerate(gens) if state.domain(str(g)) != "real"}
     strict = False
@@ -305,7 +319,7 @@ def _check(cert: dict, depth: int = 0) -> CheckResult:
         raise _Invalid(f"need {len(state.equalities)} equality multipliers, got {len(multipliers)}")
     R = N * _positive_multiplier(state, proof.get("multiplier", "1"), gens)
     for h, e in zip(multipliers, state.equalities):
-        R = R - sp.Poly(parse_math(str(h), state.symbols) * e, *gens, domain="QQ")
+        R = R - _polynomial(h, state, gens, "an equality multiplier") * sp.Poly(e, *gens, domain="QQ")
     if proof.get("buffalo"):
         if state.strict:
             raise _Invalid("buffalo certificates prove only non-strict goals")

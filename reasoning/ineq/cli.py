@@ -96,17 +96,46 @@ def _bench(args) -> int:
     return 0
 
 
-def _check(args) -> int:
+def _check_in_child(cert: dict, memory_bytes: int, answer) -> None:
+    import resource
+
     from reasoning.ineq.checker import check_certificate
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        verdict = check_certificate(cert)
+        answer.send((verdict.status, verdict.reason))
+    except MemoryError:
+        answer.send(("invalid", f"the check needed more than {memory_bytes >> 20} MiB"))
+
+
+def _check(args) -> int:
+    """Check in a child process bounded in time and memory: a certificate is untrusted input."""
+    import multiprocessing
 
     try:
         with open(args.cert) as handle:
             cert = json.load(handle)
     except (OSError, json.JSONDecodeError) as error:
         return _error(f"{args.cert}: {error}")
-    verdict = check_certificate(cert)
-    print(f"{verdict.status}: {verdict.reason}")
-    return 0 if verdict.valid else 1
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_check_in_child, args=(cert, args.memory_mib << 20, send), daemon=True)
+    child.start()
+    status, reason = "invalid", f"the check did not finish within {args.timeout:g} s (raise --timeout to wait longer)"
+    if receive.poll(args.timeout):
+        status, reason = receive.recv()
+    elif child.exitcode not in (None, 0):
+        reason = f"the checker process died (exit code {child.exitcode})"
+    child.kill()
+    child.join()
+    problem = cert.get("problem", {}) if isinstance(cert, dict) else {}
+    print(f"{status}: {reason}")
+    if status == "valid":  # say what was proved: a valid certificate of some other statement proves nothing here
+        constraints = ", ".join(problem.get("constraints") or []) or "none"
+        print(f"proves: {problem.get('goal')}  for {','.join(problem.get('vars', []))} {problem.get('domain')}; "
+              f"constraints: {constraints}")
+    return 0 if status == "valid" else 1
 
 
 def _train(args) -> int:
@@ -156,6 +185,8 @@ def add_parser(subparsers) -> None:
 
     c = sub.add_parser("check", help="re-verify a certificate with the independent exact checker")
     c.add_argument("cert", help="certificate JSON file")
+    c.add_argument("--timeout", type=float, default=120.0, help="seconds the check may take (then: not verified)")
+    c.add_argument("--memory-mib", type=int, default=4096, help="memory the check may use")
     c.set_defaults(func=_check)
 
     t = sub.add_parser("train-policy", help="fit the learned action-ranking policy on bench traces")

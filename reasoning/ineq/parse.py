@@ -127,7 +127,10 @@ class _Parser:
                 raise ParseError(f"exponent at column {col} exceeds {MAX_EXPONENT}")
             if base == 0 and exponent <= 0:
                 raise ParseError("zero to a non-positive power")
-            return sp.Pow(base, exponent)
+            value = sp.Pow(base, exponent)
+            if value.is_Pow and value.exp.is_Rational and abs(value.exp) > MAX_EXPONENT:  # (x^64)^64 folds
+                raise ParseError(f"nested powers at column {col} fold past exponent {MAX_EXPONENT}")
+            return value
         return base
 
     def atom(self) -> sp.Expr:
@@ -148,6 +151,25 @@ class _Parser:
             self.take(")")
             return inner
         raise ParseError(f"unexpected {value or 'end of text'!r} at column {col}")
+
+
+_RATIONAL = re.compile(r"[+-]?\d{1,300}(?:\.\d{1,300})?(?:/\d{1,300})?")
+
+
+def parse_rational(value: object) -> sp.Rational:
+    """A rational from an int or text like '3', '-3/4', '0.25' (no exponents: '1e100000000' would stall).
+
+    >>> parse_rational("-3/4"), parse_rational(2)
+    (-3/4, 2)
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**300:
+        return sp.Integer(value)
+    if isinstance(value, str) and _RATIONAL.fullmatch(value.strip()):
+        try:
+            return sp.Rational(value.strip())
+        except (ValueError, ZeroDivisionError, TypeError):
+            pass
+    raise ParseError(f"not a rational number: {value!r}")
 
 
 def parse_math(text: str, names: Sequence[str] | Mapping[str, sp.Symbol]) -> sp.Expr:

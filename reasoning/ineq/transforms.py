@@ -23,11 +23,10 @@ denominators, so the goal is N >= 0 wherever the original is defined.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 import sympy as sp
 
-from reasoning.ineq.parse import parse_math
+from reasoning.ineq.parse import ParseError, parse_math, parse_rational
 from reasoning.ineq.problem import ParsedProblem, make_symbol
 
 MAX_POWER_SUB = 12  # largest k in var = new**k
@@ -300,8 +299,8 @@ def mobius(state: State, var: str, new: str, p, q, r, s) -> State:
     if state.domain(var) != "real":
         raise StepError("mobius substitution needs a real variable")
     try:
-        p, q, r, s = (sp.Rational(Fraction(str(x))) for x in (p, q, r, s))
-    except (TypeError, ValueError, ZeroDivisionError):
+        p, q, r, s = (parse_rational(x) for x in (p, q, r, s))
+    except ParseError:
         raise StepError("mobius coefficients must be rationals") from None
     if p * s - q * r == 0 or (r == 0 and s == 0):
         raise StepError("mobius map must be invertible (p*s - q*r != 0)")
