@@ -167,3 +167,13 @@ def test_cli_check_says_which_statement_it_verified(certs, tmp_path, capsys):
     path.write_text(json.dumps(certs["steps"]))
     assert main(["ineq", "check", str(path)]) == 0
     assert "proves: a + b + c >= 3  for a,b,c positive; constraints: a*b*c = 1" in capsys.readouterr().out
+
+
+def test_lean_statement_carries_the_definedness_conditions_lean_would_drop():
+    # Lean reads x/0 as 0: without x - 1 ≠ 0 the exported IMO 2008 statement would be false (x = 1, y = z = -1)
+    problem = Problem(id="imo2008", vars=("x", "y", "z"), domain="real", constraints=("x*y*z = 1",),
+                      goal="x^2/(x - 1)^2 + y^2/(y - 1)^2 + z^2/(z - 1)^2 >= 1")
+    header = to_lean({"problem": problem.to_dict(), "steps": [{"kind": "mobius"}], "proof": {}})
+    assert all(f"{v} - 1 ≠ 0" in header for v in "xyz")
+    positive = Problem(id="nesbitt", vars=("a", "b", "c"), domain="positive", goal="a/(b + c) + b/(c + a) + c/(a + b) >= 3/2")
+    assert "≠ 0" not in to_lean({"problem": positive.to_dict(), "steps": [{"kind": "x"}], "proof": {}})

@@ -30,6 +30,40 @@ def _lean_expr(expr: sp.Expr) -> str:
     return text
 
 
+def _sign_obvious(expr: sp.Expr, symbols: list, domain: str, strict: bool) -> bool:
+    """expr > 0 (strict) or >= 0 on the domain because all its coefficients are (positive variables only)."""
+    if domain == "real":
+        return False
+    try:
+        poly = sp.Poly(sp.expand(expr), *symbols)
+    except sp.PolynomialError:
+        return False
+    coeffs = poly.coeffs()
+    if not poly.as_expr().free_symbols and poly.as_expr().is_number:
+        return poly.as_expr() > 0 if strict else poly.as_expr() >= 0
+    if any(c < 0 for c in coeffs):
+        return False
+    return domain == "positive" or not strict or poly.coeff_monomial(1) > 0
+
+
+def _definedness(parsed, domain: str) -> list[str]:
+    """Hypotheses making Lean's statement the one we mean: in Lean x/0 = 0 and sqrt of a negative is 0, while a
+    statement here is claimed only where every divisor is nonzero and every radicand nonnegative."""
+    symbols, out, seen = list(parsed.symbols), [], set()
+    exprs = [parsed.lhs, parsed.rhs, *parsed.equalities, *(g for g, _ in parsed.inequalities)]
+    for expr in exprs:
+        for node in sp.preorder_traversal(expr):
+            if not node.is_Pow or not node.exp.is_Rational or node.base in seen:
+                continue
+            if node.exp < 0 and not _sign_obvious(node.base, symbols, domain, strict=True):
+                seen.add(node.base)
+                out.append(f"(hdef{len(out)} : {_lean_expr(node.base)} ≠ 0)")
+            elif not node.exp.is_Integer and not _sign_obvious(node.base, symbols, domain, strict=False):
+                seen.add(node.base)
+                out.append(f"(hdef{len(out)} : 0 ≤ {_lean_expr(node.base)})")
+    return out
+
+
 def _name(problem_id: str) -> str:
     return "ineq_" + re.sub(r"[^A-Za-z0-9_]", "_", problem_id)
 
@@ -67,6 +101,7 @@ def to_lean(cert: dict) -> str:
         hyps += [f"(h{v} : {rel}{v})" for v in problem.vars]
     for i, text in enumerate(problem.constraints):
         hyps.append(f"(hc{i} : {text.replace('**', '^')})")
+    hyps += _definedness(parsed, problem.domain)
     op = {">=": "≥", "<=": "≤", ">": ">", "<": "<"}[parsed.goal_op]
     statement = f"{_lean_expr(parsed.lhs)} {op} {_lean_expr(parsed.rhs)}"
     lines = [_HEADER, "import Mathlib", "", f"theorem {_name(problem.id)} {binders} {' '.join(hyps)} :",
