@@ -215,7 +215,9 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
         trace.append((node.features, action, 1))
         _label_path(trace, node.features)
         return ProofResult("proved", cert, nodes, time.monotonic() - start, action, trace=_clean(trace))
-    status = "unknown" if not frontier or nodes >= config.max_nodes else "timeout"
+    # actions cut short by the deadline fail like hopeless ones: past it, say timeout, not "search exhausted"
+    out_of_time = time.monotonic() - start > config.timeout_s
+    status = "unknown" if (not frontier or nodes >= config.max_nodes) and not out_of_time else "timeout"
     return ProofResult(status, nodes=nodes, seconds=time.monotonic() - start, message=last_error,
                        trace=_clean(trace))
 
