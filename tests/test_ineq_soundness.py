@@ -51,3 +51,11 @@ def test_refutation_reports_a_point():
     result = prove(problem, ProverConfig(timeout_s=5))
     assert result.status == "refuted" and set(result.counterexample) == {"a", "b"}
 
+
+
+def test_running_out_of_time_is_reported_as_timeout_not_as_exhausted_search():
+    imo2001 = Problem(id="imo2001", vars=("a", "b", "c"), domain="positive",
+                      goal="a/sqrt(a^2 + 8*b*c) + b/sqrt(b^2 + 8*c*a) + c/sqrt(c^2 + 8*a*b) >= 1")
+    # the tangent trick needs >= 1 s left for its nested searches: with 0.5 s it must say timeout, never "unknown"
+    result = prove(imo2001, ProverConfig(timeout_s=0.5, counterexample_samples=100))
+    assert result.status == "timeout" and result.seconds < 30

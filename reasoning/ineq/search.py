@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from reasoning.ineq.certificate import build_certificate
 from reasoning.ineq.checker import check_certificate
 from reasoning.ineq.config import ProverConfig
-from reasoning.ineq.finishers.common import Goal, degree, is_homogeneous
+from reasoning.ineq.finishers.common import DeadlineReached, Goal, degree, is_homogeneous
 from reasoning.ineq.finishers.common import poly_str
 from reasoning.ineq.normalize import (
     apply_macro, candidate_steps, conjugate, difference_of_squares, goal_of, homogenize,
@@ -178,7 +178,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             heapq.heappush(frontier, (policy.score(node.features, name), next(counter), node, name, macro))
 
     push(_make_node(initial_state(parsed), [], 0))
-    nodes, last_error = 0, ""
+    nodes, last_error, cut_by_deadline = 0, "", False
     while frontier and nodes < config.max_nodes:
         if time.monotonic() - start > config.timeout_s:
             return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start, trace=trace)
@@ -197,6 +197,9 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             continue
         try:
             proof, extra, multiplier = _run_finisher(action, node, start + config.timeout_s)
+        except DeadlineReached:
+            cut_by_deadline = True
+            break
         except (ValueError, ArithmeticError) as error:  # a numerical failure of one attempt, not of the search
             trace.append((node.features, action, 0))
             last_error = f"{action} failed: {type(error).__name__}: {error}"
@@ -215,8 +218,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
         trace.append((node.features, action, 1))
         _label_path(trace, node.features)
         return ProofResult("proved", cert, nodes, time.monotonic() - start, action, trace=_clean(trace))
-    # actions cut short by the deadline fail like hopeless ones: past it, say timeout, not "search exhausted"
-    out_of_time = time.monotonic() - start > config.timeout_s
+    out_of_time = cut_by_deadline or time.monotonic() - start > config.timeout_s
     status = "unknown" if (not frontier or nodes >= config.max_nodes) and not out_of_time else "timeout"
     return ProofResult(status, nodes=nodes, seconds=time.monotonic() - start, message=last_error,
                        trace=_clean(trace))

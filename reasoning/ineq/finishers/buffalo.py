@@ -14,7 +14,7 @@ import itertools
 import time
 from fractions import Fraction
 
-from reasoning.ineq.finishers.common import Goal, PolyDict, add, mul, power
+from reasoning.ineq.finishers.common import DeadlineReached, Goal, PolyDict, add, mul, power
 
 MAX_VARS = 4
 MAX_DEGREE = 16
@@ -44,7 +44,7 @@ def buffalo_certificate(goal: Goal, deadline: float | None = None) -> dict | Non
     for order in itertools.permutations(range(goal.nvars)):
         image = tuple(sorted((tuple(m[i] for i in order), c) for m, c in goal.poly.items()))
         if deadline is not None and time.monotonic() > deadline:
-            return None
+            raise DeadlineReached
         if image in seen:  # same polynomial up to renaming: same substitution result
             continue
         seen.add(image)

@@ -18,6 +18,10 @@ Exps = tuple[int, ...]
 PolyDict = dict[Exps, Fraction]
 
 
+class DeadlineReached(Exception):
+    """A finisher stopped because the search's time limit came, not because the goal resisted it."""
+
+
 @dataclass(frozen=True)
 class Goal:
     """What a finisher must prove: poly(vars) >= 0 given equalities (= 0) and inequalities (>= 0)."""

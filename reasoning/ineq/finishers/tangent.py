@@ -15,6 +15,7 @@ import time
 
 import sympy as sp
 
+from reasoning.ineq.finishers.common import DeadlineReached
 from reasoning.ineq.parse import ParseError, parse_math
 from reasoning.ineq.transforms import State
 
@@ -127,9 +128,11 @@ def tangent_proof(state: State, deadline: float) -> dict | None:
         for problem in goals:
             remaining = deadline - time.monotonic()
             if remaining < 1:
-                return None
+                raise DeadlineReached
             # check=False: the caller checks the whole certificate, nested ones included, before reporting it
             result = prove(problem, ProverConfig(timeout_s=remaining, counterexample_samples=300, check=False))
+            if result.status == "timeout":
+                raise DeadlineReached
             if result.status != "proved":
                 return None
             certs.append(result.certificate)
