@@ -115,18 +115,25 @@ def _reduce_by_monomial(state: State, index: int, e: sp.Expr) -> str | None:
     return sp.sstr(sp.Add(*parts)) if changed else None
 
 
-def _ratio_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:
-    """For x1*...*xk = d (distinct positive variables), the substitution x1 = d*y1/y2, ..., xk = yk/y1."""
+def _product_equals_constant(state: State, e: sp.Expr) -> tuple[list[str], sp.Rational, sp.Rational] | None:
+    """For e = c*x1*...*xk - c*d (k >= 2 distinct positive variables, d > 0): (the x names, c, d), else None."""
     gens = [state.symbols[n] for n in state.names]
     terms = sp.Poly(e, *gens).terms()
-    if len(terms) != 2 or sum(terms[1][0]) != 0 or any(x > 1 for x in terms[0][0]) or sum(terms[0][0]) < 2:
-        return None
-    if -terms[1][1] / terms[0][1] <= 0:
+    if len(terms) != 2 or sum(terms[1][0]) != 0 or any(x > 1 for x in terms[0][0]):
         return None
     involved = [n for n, x in zip(state.names, terms[0][0]) if x]
-    if any(state.domain(n) != "positive" for n in involved):
+    constant = sp.Rational(-terms[1][1] / terms[0][1])
+    if len(involved) < 2 or constant <= 0 or any(state.domain(n) != "positive" for n in involved):
         return None
-    return [{"kind": "ratio_sub", "index": index, "new": _fresh_names(state, len(involved))}]
+    return involved, sp.Rational(terms[0][1]), constant
+
+
+def _ratio_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:
+    """For x1*...*xk = d (distinct positive variables), the substitution x1 = d*y1/y2, ..., xk = yk/y1."""
+    found = _product_equals_constant(state, e)
+    if found is None:
+        return None
+    return [{"kind": "ratio_sub", "index": index, "new": _fresh_names(state, len(found[0]))}]
 
 
 def _mobius_steps(state: State) -> list[dict] | None:
@@ -161,17 +168,12 @@ def _mobius_steps(state: State) -> list[dict] | None:
 
 def _product_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:
     """For x1*...*xk = c (positive variables), substitute xi = yi**k and take the k-th root of the constraint."""
-    gens = [state.symbols[n] for n in state.names]
-    poly = sp.Poly(e, *gens)
-    terms = poly.terms()
-    if len(terms) != 2 or sum(terms[1][0]) != 0 or terms[1][1] >= 0 or any(x > 1 for x in terms[0][0]):
+    found = _product_equals_constant(state, e)
+    if found is None:
         return None
-    involved = [n for n, x in zip(state.names, terms[0][0]) if x]
+    involved, lead, constant = found
     k = len(involved)
-    constant = sp.Rational(-terms[1][1] / terms[0][1])
-    if k < 2 or not (constant ** sp.Rational(1, k)).is_Rational or terms[0][1] != 1:
-        return None
-    if any(state.domain(n) != "positive" for n in involved):
+    if lead != 1 or not (constant ** sp.Rational(1, k)).is_Rational:
         return None
     names = _fresh_names(state, k)
     steps = [{"kind": "power_sub", "var": v, "new": n, "k": k} for v, n in zip(involved, names)]
