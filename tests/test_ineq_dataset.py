@@ -31,3 +31,18 @@ def test_sanity_check_catches_a_perturbed_problem():
 
     wrong = replace(nesbitt, goal=nesbitt.goal.replace("3/2", "3/2 + 1/1000"))
     assert find_counterexample(wrong.parse(), samples=1500, seed=7) is not None
+
+
+def test_sanity_check_reaches_equalities_that_are_not_homogeneous_equals_constant():
+    """a^2 + b^2 + c^2 + abc = 4 and 1/x + 1/y + 1/z = 2 cannot be scaled onto: points are projected onto them."""
+    from dataclasses import replace
+
+    usamo = next(p for p in PROBLEMS if p.id == "usamo2001")
+    assert find_counterexample(replace(usamo, goal=usamo.goal.replace("<= 2", "<= 19/10")).parse(),
+                               samples=1500, seed=7) is not None
+    iran = next(p for p in PROBLEMS if p.id == "iran1998")
+    rational = replace(iran, constraints=("x > 1", "y > 1", "z > 1", "1/x + 1/y + 1/z = 2"))
+    assert find_counterexample(rational.parse(), samples=1500, seed=7) is None
+    tighter = replace(rational, goal="sqrt(x + y + z) >= 103/100*(sqrt(x - 1) + sqrt(y - 1) + sqrt(z - 1))")
+    found = find_counterexample(tighter.parse(), samples=1500, seed=7)
+    assert found is not None and abs(sum(1 / v for v in found.point.values()) - 2) < 1e-6

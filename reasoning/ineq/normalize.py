@@ -63,7 +63,7 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
         out.append(("radical_aux", [{"kind": "radical", "base": str(b), "q": q, "new": n}
                                     for (b, q), n in zip(sorted(others, key=str), names)]))
     for index, e in enumerate(state.equalities):
-        if is_polynomial_state(state):
+        if is_polynomial_state(state) and e.is_polynomial(*symbols.values()):
             macro = _product_constraint(state, index, e)
             if macro:
                 out.append(("product_root", macro))
@@ -190,7 +190,13 @@ def goal_of(state: State) -> Goal:
     """The finisher goal (N >= 0 with the state's constraints as polynomials)."""
     N, _ = polynomial_goal(state)
     gens = N.gens
-    poly = lambda e: to_dict(sp.Poly(sp.expand(e), *gens, domain="QQ"))
+
+    def poly(e: sp.Expr) -> PolyDict:
+        try:
+            return to_dict(sp.Poly(sp.expand(e), *gens, domain="QQ"))
+        except sp.PolynomialError as error:  # e.g. t**2 = a/(b + c - a) after a radical substitution
+            raise StepError(f"constraint {e} is not a polynomial") from error
+
     return Goal(
         names=state.names,
         domains=tuple(d for _, d in state.domains),

@@ -30,7 +30,10 @@ def _scale_for(parsed: ParsedProblem):
     """(L as numpy fn, degree, k) for a single equality L - k = 0 with L homogeneous, else None."""
     if len(parsed.equalities) != 1:
         return None
-    poly = sp.Poly(parsed.equalities[0], *parsed.symbols)
+    try:
+        poly = sp.Poly(parsed.equalities[0], *parsed.symbols)
+    except sp.PolynomialError:  # e.g. 1/x + 1/y = 2: projected by Newton steps instead
+        return None
     k = -poly.coeff_monomial(1)
     rest = poly.as_expr() + k
     degrees = {sum(m) for m in sp.Poly(rest, *parsed.symbols).monoms()} if rest != 0 else set()
@@ -54,23 +57,70 @@ def _samples(parsed: ParsedProblem, count: int, rng: np.random.Generator) -> np.
     return x
 
 
+def _column(fn, x: np.ndarray) -> np.ndarray:
+    return np.asarray(fn(*x.T), dtype=float) * np.ones(len(x))
+
+
+class _Projection:
+    """Newton projection onto the equalities {g_1 = ... = g_m = 0}: minimum-norm Gauss-Newton steps, batched.
+
+    Used for equalities that are not 'homogeneous = constant' (those are scaled exactly), e.g.
+    a^2 + b^2 + c^2 + abc = 4 or a + b + c = abc. Rows that do not converge come back as NaN.
+    """
+
+    STEPS = 40
+
+    def __init__(self, parsed: ParsedProblem):
+        syms = parsed.symbols
+        self.g = [sp.lambdify(syms, e, "numpy") for e in parsed.equalities]
+        self.jac = [[sp.lambdify(syms, sp.diff(e, s), "numpy") for s in syms] for e in parsed.equalities]
+
+    def residual(self, x: np.ndarray) -> np.ndarray:
+        return np.stack([_column(g, x) for g in self.g], axis=1)  # (points, m)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.array(x, dtype=float)
+        for _ in range(self.STEPS):
+            G = self.residual(x)
+            if np.nanmax(np.abs(G), initial=0.0) <= 1e-13:
+                break
+            J = np.stack([np.stack([_column(d, x) for d in row], axis=1) for row in self.jac], axis=1)  # (p, m, n)
+            bad = ~(np.isfinite(G).all(axis=1) & np.isfinite(J).all(axis=(1, 2)))
+            G[bad], J[bad] = 0.0, 0.0  # pinv needs finite input; those rows are dropped below
+            Jt = J.transpose(0, 2, 1)
+            x = x - (Jt @ np.linalg.pinv(J @ Jt) @ G[..., None])[..., 0]
+            x[bad] = np.nan
+        size = 1.0 + np.abs(x).sum(axis=1)
+        converged = (np.abs(self.residual(x)) <= 1e-10 * size[:, None] ** 4).all(axis=1)
+        x[~converged] = np.nan
+        return x
+
+
 class _Feasibility:
-    """Compiled constraint handling: `__call__` scales points onto the equality and drops infeasible ones."""
+    """Compiled constraint handling: `__call__` moves points onto the equalities and drops infeasible ones."""
 
     def __init__(self, parsed: ParsedProblem):
         self.scale = _scale_for(parsed)
-        self.impossible = bool(parsed.equalities) and self.scale is None
+        self.projection = _Projection(parsed) if parsed.equalities and self.scale is None else None
+        self.domain = parsed.problem.domain
         self.checks = [(sp.lambdify(parsed.symbols, g, "numpy"), strict) for g, strict in parsed.inequalities]
 
+    def onto_equalities(self, x: np.ndarray) -> np.ndarray:
+        """Points moved onto the equality constraints (rows NaN where that failed)."""
+        if self.scale is not None:
+            fn, deg, k = self.scale
+            return x * ((k / _column(fn, x)) ** (1.0 / deg))[:, None]
+        return self.projection(x) if self.projection is not None else x
+
     def __call__(self, x: np.ndarray, rescale: bool = True) -> np.ndarray:
-        if self.impossible:
-            return np.zeros((0, x.shape[1]))
         with np.errstate(all="ignore"):
-            if self.scale is not None and rescale:
-                fn, deg, k = self.scale
-                values = np.asarray(fn(*x.T), dtype=float) * np.ones(len(x))
-                x = x * ((k / values) ** (1.0 / deg))[:, None]
-                x = x[np.isfinite(x).all(axis=1)]
+            if rescale:
+                x = self.onto_equalities(x)
+            x = x[np.isfinite(x).all(axis=1)]
+            if self.domain == "positive":
+                x = x[(x > 0).all(axis=1)]
+            elif self.domain == "nonnegative":
+                x = x[(x >= 0).all(axis=1)]
             for fn, strict in self.checks:
                 values = np.asarray(fn(*x.T), dtype=float) * np.ones(len(x))
                 x = x[values > 0] if strict else x[values >= 0]
@@ -105,15 +155,9 @@ def _optimise(parsed: ParsedProblem, f, feasible: _Feasibility, starts: np.ndarr
     domain = parsed.problem.domain
     to_x = (lambda u: u) if domain == "real" else (lambda u: u * u)
     from_x = (lambda x: x) if domain == "real" else (lambda x: np.sqrt(np.maximum(x, 0)))
-    scale = feasible.scale
 
     def project(u: np.ndarray) -> np.ndarray:
-        x = to_x(u)
-        if scale is not None:
-            fn, deg, k = scale
-            value = float(fn(*x))
-            x = x * (k / value) ** (1.0 / deg) if value > 0 else x * np.nan
-        return x
+        return feasible.onto_equalities(to_x(u)[None, :])[0]
 
     def objective(u: np.ndarray) -> float:
         with np.errstate(all="ignore"):

@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 
 from reasoning.ineq.finishers.common import (
-    Exps, Goal, PolyDict, add, degree, is_homogeneous, mono_mult, monomials, mul, poly_str,
+    DeadlineReached, Exps, Goal, PolyDict, add, degree, is_homogeneous, mono_mult, monomials, mul, poly_str,
 )
 
 MAX_GRAM_ENTRIES = 1500  # unknowns in the SDP; larger goals are left to other finishers
@@ -140,16 +140,16 @@ def _newton(points: list[Exps]):
 
 def _nullspace_basis(basis: list[Exps], points: list[tuple[int, ...]]) -> list[PolyDict]:
     """Rational basis of the polynomials sum_i v_i u_i vanishing at all points (u = basis monomials)."""
-    import sympy as sp
+    from sympy import QQ
+    from sympy.polys.matrices import DomainMatrix
 
-    rows = [[int(np.prod([x**e for x, e in zip(z, u)])) for u in basis] for z in points]
+    rows = [[QQ(int(np.prod([x**e for x, e in zip(z, u)]))) for u in basis] for z in points]
     if not rows:
         return [{u: Fraction(1)} for u in basis]
-    null = sp.Matrix(rows).nullspace()
-    out = []
-    for vec in null:
-        out.append({u: Fraction(int(v.p), int(v.q)) for u, v in zip(basis, vec) if v != 0})
-    return out
+    # DomainMatrix: the same reduced-echelon basis as Matrix.nullspace, several times faster
+    null = DomainMatrix(rows, (len(rows), len(basis)), QQ).nullspace().to_list()
+    return [{u: Fraction(int(v.numerator), int(v.denominator)) for u, v in zip(basis, vec) if v}
+            for vec in null]
 
 
 def sos_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
@@ -181,6 +181,8 @@ def _attempt(goal: Goal, deadline: float | None) -> dict | None:
         zeros = [z for z in zeros if all(_value(e, z) == 0 for e in goal.equalities)]
     blocks = []
     for m, basis in _blocks(goal, d):
+        if deadline is not None and time.monotonic() > deadline:
+            raise DeadlineReached("SOS basis construction")
         if goal.equalities:  # goal - sum h_j e_j is unknown here: force only where m does not vanish
             points = [z for z in zeros if all(x for x, e in zip(z, m) if e)]
         else:
