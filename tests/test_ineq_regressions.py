@@ -47,3 +47,25 @@ def test_radical_substitution_leaving_a_rational_constraint():
     result = prove(problem, ProverConfig(timeout_s=10, counterexample_samples=200, max_nodes=12))
     assert result.status in ("unknown", "timeout", "proved")
     assert result.status != "proved" or check_certificate(result.certificate).valid
+
+
+def test_root_of_a_power_constraint_after_substituting_squares():
+    # Bug: sqrt(a) + sqrt(b) + sqrt(c) <= a + b + c with abc = 1 became x + y + z <= x^2 + y^2 + z^2 with
+    # x^2*y^2*z^2 = 1, and no step turned that back into xyz = 1, so the product-constraint steps never applied.
+    problem = Problem(id="r6", vars=("a", "b", "c"), domain="positive", constraints=("a*b*c = 1",),
+                      goal="sqrt(a) + sqrt(b) + sqrt(c) <= a + b + c")
+    result = prove(problem, CFG)
+    assert result.status == "proved" and check_certificate(result.certificate).valid
+    assert any(step["kind"] == "eq_root" for step in result.certificate["steps"])
+
+
+def test_polya_multiplier_for_an_unconstrained_goal_without_lp_certificate():
+    # a^2 + b^2 + c^2 + 2abc + 1 >= 2(ab + bc + ca) (Grinberg): no LP or SOS certificate of the goal itself, but
+    # (a + b + c) times it has one; the certificate carries the multiplier, which the checker requires positive.
+    problem = Problem(id="r7", vars=("a", "b", "c"), domain="positive",
+                      goal="a^2 + b^2 + c^2 + 2*a*b*c + 1 >= 2*(a*b + b*c + c*a)")
+    result = prove(problem, CFG)
+    assert result.status == "proved" and result.method == "lp_mul"
+    assert check_certificate(result.certificate).valid
+    forged = {**result.certificate, "proof": {**result.certificate["proof"], "multiplier": "a + b + c - 1"}}
+    assert not check_certificate(forged).valid

@@ -12,7 +12,9 @@ from fractions import Fraction
 import sympy as sp
 
 from reasoning.ineq.finishers.common import Goal, PolyDict, add, degree, is_homogeneous, mul, power, to_dict
-from reasoning.ineq.transforms import State, StepError, apply_step, is_polynomial_state, polynomial_goal
+from reasoning.ineq.transforms import (
+    MAX_POWER_SUB, State, StepError, apply_step, is_polynomial_state, polynomial_goal,
+)
 
 _NEW_NAMES = "xyzuvwpqrstklmn"
 
@@ -70,6 +72,9 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
             ratio = _ratio_constraint(state, index, e)
             if ratio:
                 out.append(("ratio_sub", ratio))
+            k = _root_of_power_constraint(state, e)
+            if k:
+                out.append(("eq_root", [{"kind": "eq_root", "index": index, "k": k}]))
             rewritten = _reduce_by_monomial(state, index, e)
             if rewritten is not None:
                 out.append(("eq_reduce", [{"kind": "eq_rewrite", "index": index, "expr": rewritten}]))
@@ -113,6 +118,22 @@ def _reduce_by_monomial(state: State, index: int, e: sp.Expr) -> str | None:
         reduced = sp.Mul(*(g ** (f - j * m) for g, f, m in zip(gens, factors, monom)))
         parts.append(coeff * c**j * reduced / den)
     return sp.sstr(sp.Add(*parts)) if changed else None
+
+
+def _root_of_power_constraint(state: State, e: sp.Expr) -> int | None:
+    """k >= 2 when e is M**k - d**k (M a monomial in nonnegative variables, d rational): x^2*y^2*z^2 = 1 after
+    substituting squares into xyz = 1. Taking the root gives the product constraint its usual steps back."""
+    gens = [state.symbols[n] for n in state.names]
+    terms = sp.Poly(e, *gens).terms()
+    if len(terms) != 2 or sum(terms[1][0]) != 0 or terms[0][1] != 1 or terms[1][1] >= 0:
+        return None
+    monom = terms[0][0]
+    if any(x and state.domain(n) == "real" for n, x in zip(state.names, monom)):
+        return None
+    k = math.gcd(*monom)
+    while k >= 2 and not (sp.Rational(-terms[1][1]) ** sp.Rational(1, k)).is_Rational:
+        k = max(d for d in range(1, k) if k % d == 0)  # a smaller root may still be exact
+    return k if 2 <= k <= MAX_POWER_SUB else None
 
 
 def _product_equals_constant(state: State, e: sp.Expr) -> tuple[list[str], sp.Rational, sp.Rational] | None:

@@ -12,12 +12,13 @@ import heapq
 import itertools
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 from reasoning.ineq.certificate import build_certificate
 from reasoning.ineq.checker import check_certificate
 from reasoning.ineq.config import ProverConfig
-from reasoning.ineq.finishers.common import DeadlineReached, Goal, degree, is_homogeneous
+from reasoning.ineq.finishers.common import DeadlineReached, Goal, degree, is_homogeneous, mul
 from reasoning.ineq.finishers.common import poly_str
 from reasoning.ineq.normalize import (
     apply_macro, candidate_steps, conjugate, difference_of_squares, goal_of, homogenize,
@@ -51,6 +52,7 @@ class _Node:
     hom: tuple | None = None
     conj: tuple | None = None
     dsq: tuple | None = None
+    mul: tuple | None = None
     features: dict = field(default_factory=dict)
 
 
@@ -83,6 +85,7 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
             found = difference_of_squares(g)
             if found is not None:
                 node.dsq = (found[0], found[1], homogenize(found[0]))
+        node.mul = _times_variable_sum(g)
         f.update(polynomial=1.0, degree=degree(g.poly), log_terms=math.log1p(len(g.poly)),
                  homogeneous=float(is_homogeneous(g.poly)), symmetric=float(_symmetric(g)),
                  neg_fraction=sum(c < 0 for c in g.poly.values()) / max(len(g.poly), 1),
@@ -91,6 +94,16 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
         f.update(radicals=1.0)
     node.features = f
     return node
+
+
+def _times_variable_sum(goal: Goal) -> tuple[Goal, dict] | None:
+    """(M * goal, M) with M = x1 + ... + xn, for unconstrained goals in positive variables: a Polya-type multiplier
+    (a^2 + b^2 + c^2 + 2abc + 1 >= 2(ab + bc + ca) has no LP certificate, but (a + b + c) times it has)."""
+    if goal.equalities or goal.inequalities or not all(d == "positive" for d in goal.domains):
+        return None
+    n = goal.nvars
+    M = {tuple(int(i == j) for i in range(n)): Fraction(1) for j in range(n)}
+    return replace(goal, poly=mul(goal.poly, M)), M
 
 
 def _actions(node: _Node, config: ProverConfig) -> list[str]:
@@ -107,6 +120,8 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
             out += [a for a, fin in (("lp_dsq", "lp"), ("sos_dsq", "sos")) if fin in config.finishers]
         if "lp" in config.finishers:
             out.append("lp")
+            if node.mul is not None:
+                out.append("lp_mul")
         if "buffalo" in config.finishers and not g.equalities and not g.strict and all(g.nonneg):
             out.append("buffalo")
         if "sos" in config.finishers and small:
@@ -139,6 +154,9 @@ def _run_finisher(action: str, node: _Node, deadline: float) -> tuple[dict | Non
             hs = list(proof.get("equality_multipliers", []))
             proof = {**proof, "equality_multipliers": hs[:j] + [{}] + hs[j:]}
         return proof, extra, poly_str(M, node.goal.names)
+    if action.endswith("_mul"):
+        goal, M = node.mul
+        return finisher(goal), None, poly_str(M, node.goal.names)
     if action.endswith("_dsq"):
         goal, M, hom = node.dsq
         if hom is not None:
