@@ -5,7 +5,9 @@
 
 1. Runs our prover with the generic `heuristic` policy on every problem (`reasoning.ineq.bench.run_bench`,
    resumable): the "heuristic alone" baseline, whose search traces are also the learned policy's training data.
-2. Trains the learned policy on the traces of the *training split* only (ids hashed into two halves).
+2. Trains the learned policy on the *training split* only (ids hashed into two halves): the heuristic's searches
+   there are run again in explore mode (on past the first proof, `--explore-timeout` each), so that every action
+   tried is labelled by whether it closed its goal or led to a proof.
 3. Runs with the learned policy and with the hand-tuned default (`tuned`), and compares on the held-out split
    problems solved and nodes expanded, next to an oracle bound: the nodes on the proof paths the heuristic found
    (what a policy that always picks the right action first would expand on those problems).
@@ -124,6 +126,8 @@ def main() -> int:
     ap.add_argument("--triples-python", default="/tmp/triples-venv/bin/python",
                     help="python of a venv with `triples` installed")
     ap.add_argument("--skip-triples", action="store_true", help="do not run Triple-SOS")
+    ap.add_argument("--explore-timeout", type=float, default=20.0,
+                    help="seconds per training problem for the exploring searches that label the training data")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -132,7 +136,13 @@ def main() -> int:
     run_bench(problems, ProverConfig(timeout_s=args.timeout, policy="heuristic"), out / "heuristic",
               workers=args.workers, label="heuristic")
     traces = {row["id"]: row["trace"] for row in map(json.loads, (out / "heuristic" / "traces.jsonl").read_text().splitlines())}
-    samples = [(f, a, int(y)) for pid, trace in traces.items() if split_of(pid) == "train" for f, a, y in trace]
+    # training data: the heuristic's searches on the training split, run on past the first proof (explore) so that
+    # every action tried at a node is labelled, not only the ones the heuristic happened to try before its proof
+    train = [p for p in problems if split_of(p.id) == "train"]
+    run_bench(train, ProverConfig(timeout_s=min(args.timeout, args.explore_timeout), policy="heuristic",
+                                  explore=True), out / "explore", workers=args.workers, label="explore")
+    explored = (out / "explore" / "traces.jsonl").read_text().splitlines()
+    samples = [(f, a, int(y)) for row in map(json.loads, explored) for f, a, y in row["trace"]]
     policy_path = out / "policy.json"
     LearnedPolicy.train(samples).save(policy_path)
     run_bench(problems, ProverConfig(timeout_s=args.timeout, policy="learned", policy_path=str(policy_path)),

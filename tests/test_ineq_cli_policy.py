@@ -102,3 +102,19 @@ def test_bundled_learned_policy_matches_the_current_actions_and_proves(tmp_path)
     assert main(["ineq", "prove", "a^3 + b^3 + c^3 >= 3*a*b*c", "--vars", "a,b,c", "--policy", "learned",
                  "--timeout", "30", "--samples", "200", "--out", str(out)]) == 0
     assert main(["ineq", "check", str(out)]) == 0
+
+
+def test_explore_labels_every_action_and_keeps_the_first_proof():
+    # the LP proves this at once; exploring goes on to try the node's other finishers (Buffalo Way, SOS, LP with a
+    # multiplier), so the trace also says which of them would have worked (the training data a ranking needs)
+    from reasoning.ineq import Problem, check_certificate, prove
+
+    problem = Problem(id="e1", vars=("a", "b", "c"), domain="positive", goal="a^3 + b^3 + c^3 >= 3*a*b*c")
+    plain = prove(problem, ProverConfig(timeout_s=30, counterexample_samples=200, policy="heuristic"))
+    explored = prove(problem, ProverConfig(timeout_s=30, counterexample_samples=200, policy="heuristic",
+                                           explore=True))
+    assert plain.status == explored.status == "proved" and explored.method == plain.method
+    assert explored.nodes == plain.nodes and check_certificate(explored.certificate).valid
+    assert len(explored.trace) > len(plain.trace)
+    assert [(a, y) for _, a, y in explored.trace[:len(plain.trace)]] == [(a, y) for _, a, y in plain.trace]
+    assert sum(y for *_, y in explored.trace) > 1  # more than one action closes this goal

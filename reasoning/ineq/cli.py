@@ -31,6 +31,8 @@ def _config_args(p: argparse.ArgumentParser, timeout: float) -> None:
                    help="weights file for --policy learned (default: the bundled reasoning/ineq/policy_weights.json)")
     p.add_argument("--samples", type=int, default=3000, help="random points in the counterexample search (0: off)")
     p.add_argument("--seed", type=int, default=0, help="seed of the counterexample search")
+    p.add_argument("--explore", action="store_true",
+                   help="keep searching after the first proof so traces label every action (policy training data)")
 
 
 def _config(args):
@@ -42,7 +44,7 @@ def _config(args):
     return ProverConfig(timeout_s=args.timeout, max_nodes=args.max_nodes, max_depth=args.max_depth,
                         finishers=tuple(f.strip() for f in args.finishers.split(",") if f.strip()),
                         policy=args.policy, policy_path=args.policy_path, counterexample_samples=args.samples,
-                        seed=args.seed)
+                        seed=args.seed, explore=args.explore)
 
 
 def _prove(args) -> int:

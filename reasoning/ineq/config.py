@@ -39,6 +39,9 @@ class ProverConfig:
     """Re-verify every certificate with the independent checker before reporting 'proved'."""
     seed: int = 0
     """Seed for the counterexample search."""
+    explore: bool = False
+    """Keep searching after the first proof until the frontier, max_nodes or the time limit ends, so the trace
+    labels every action tried (training data for the learned policy); the result is still the first proof."""
 
     def __post_init__(self) -> None:
         if not self.timeout_s > 0:

@@ -27,7 +27,8 @@ ACTIONS = ("lp_hom", "buffalo_hom", "lp", "buffalo", "sos_hom", "sos", "lp_conj"
            "power_sub_all", "power_sub_some", "radical_aux", "product_root", "ravi", "interior",
            "eq_reduce", "invert_all", "ratio_sub", "mobius", "tangent", "eq_root", "lp_mul")
 STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "inequalities", "radicals",
-                  "real_domain", "neg_fraction", "symmetric", "depth", "polynomial", "slack")
+                  "real_domain", "neg_fraction", "symmetric", "depth", "polynomial", "slack",
+                  "fraction", "product_equality", "has_hom", "has_conj", "has_dsq")
 # What one attempt of each finisher family costs to run, relative to an LP; substitutions are all one price.
 _RUN_COST = {"lp": 1.0, "buffalo": 1.5, "sos": 2.5}
 _SUBSTITUTION_COST = 1.5

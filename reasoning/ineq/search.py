@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
+import sympy as sp
+
 from reasoning.ineq.certificate import build_certificate
 from reasoning.ineq.checker import check_certificate
 from reasoning.ineq.config import ProverConfig
@@ -71,7 +73,10 @@ def _symmetric(goal: Goal) -> bool:
 def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
     node = _Node(state, steps, depth)
     f = {"nvars": len(state.names), "depth": depth, "equalities": len(state.equalities),
-         "inequalities": len(state.inequalities), "real_domain": float(any(d == "real" for _, d in state.domains))}
+         "inequalities": len(state.inequalities), "real_domain": float(any(d == "real" for _, d in state.domains)),
+         "fraction": float(any(e.is_Pow and e.exp.is_negative for e in sp.preorder_traversal(state.expr))),
+         "product_equality": float(any(len(sp.Add.make_args(sp.expand(e))) == 2 and len(e.free_symbols) >= 2
+                                       for e in state.equalities))}
     if is_polynomial_state(state):
         try:
             node.goal = goal_of(state)
@@ -86,6 +91,8 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
             if found is not None:
                 node.dsq = (found[0], found[1], homogenize(found[0]))
         node.mul = _times_variable_sum(g)
+        f.update(has_hom=float(node.hom is not None), has_conj=float(node.conj is not None),
+                 has_dsq=float(node.dsq is not None))
         f.update(polynomial=1.0, degree=degree(g.poly), log_terms=math.log1p(len(g.poly)),
                  homogeneous=float(is_homogeneous(g.poly)), symmetric=float(_symmetric(g)),
                  neg_fraction=sum(c < 0 for c in g.poly.values()) / max(len(g.poly), 1),
@@ -197,9 +204,12 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
 
     push(_make_node(initial_state(parsed), [], 0))
     nodes, last_error, cut_by_deadline = 0, "", False
+    first: ProofResult | None = None
     while frontier and nodes < config.max_nodes:
         if time.monotonic() - start > config.timeout_s:
-            return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start, trace=trace)
+            if first is not None:
+                break
+            return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start, trace=_clean(trace))
         _, _, node, action, macro = heapq.heappop(frontier)
         nodes += 1
         if macro is not None:
@@ -235,7 +245,12 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
                 continue
         trace.append((node.features, action, 1))
         _label_path(trace, node.features)
-        return ProofResult("proved", cert, nodes, time.monotonic() - start, action, trace=_clean(trace))
+        if first is None:
+            first = ProofResult("proved", cert, nodes, time.monotonic() - start, action)
+        if not config.explore:
+            break
+    if first is not None:
+        return replace(first, trace=_clean(trace))
     out_of_time = cut_by_deadline or time.monotonic() - start > config.timeout_s
     status = "unknown" if (not frontier or nodes >= config.max_nodes) and not out_of_time else "timeout"
     return ProofResult(status, nodes=nodes, seconds=time.monotonic() - start, message=last_error,

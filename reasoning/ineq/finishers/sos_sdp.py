@@ -169,10 +169,10 @@ def sos_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
     return result
 
 
-def _attempt(goal: Goal, deadline: float | None) -> dict | None:
+def _attempt(goal: Goal, deadline: float | None, extra_degree: int = 0) -> dict | None:
     d = degree(goal.poly)
     if goal.equalities:
-        d = max([d] + [degree(e) for e in goal.equalities])
+        d = max([d] + [degree(e) for e in goal.equalities]) + extra_degree
         d += d % 2 if not all(goal.nonneg) else 0
     elif not all(goal.nonneg) and d % 2:
         return None
@@ -253,11 +253,21 @@ def _solve_numeric(goal, blocks, products, slack, rows, remaining, free=()):
     b = np.array([float(goal.poly.get(g, 0)) for g in rows])
     constraints += [expr == b, t <= 1]
     problem = cp.Problem(cp.Maximize(t), constraints)
-    try:
-        options = {} if remaining is None else {"time_limit": max(remaining, 0.1)}
-        problem.solve(solver=cp.CLARABEL, **options)
-    except (cp.error.SolverError, ValueError, ArithmeticError):
-        return None
+    started = time.monotonic()
+    # Clarabel first; when it fails numerically (Poland 1991's Gram matrix did), SCS to high accuracy
+    for solver in (cp.CLARABEL, cp.SCS):
+        left = None if remaining is None else remaining - (time.monotonic() - started)
+        if left is not None and left <= 0.1:
+            return None
+        options = {} if left is None else ({"time_limit": left} if solver == cp.CLARABEL
+                                           else {"time_limit_secs": left})
+        if solver == cp.SCS:
+            options.update(eps=1e-9, max_iters=100000)
+        try:
+            problem.solve(solver=solver, **options)
+        except (cp.error.SolverError, ValueError, ArithmeticError):
+            continue
+        break  # a solver that ran to a status (even 'infeasible') is not retried
     if problem.status not in ("optimal", "optimal_inaccurate") or t.value is None or t.value < -1e-7:
         return None
     return ([np.array(Q.value) for Q in Qs], (np.array(c.value) if c is not None else np.zeros(0)),
