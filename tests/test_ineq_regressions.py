@@ -69,3 +69,16 @@ def test_polya_multiplier_for_an_unconstrained_goal_without_lp_certificate():
     assert check_certificate(result.certificate).valid
     forged = {**result.certificate, "proof": {**result.certificate["proof"], "multiplier": "a + b + c - 1"}}
     assert not check_certificate(forged).valid
+
+
+def test_sos_needs_a_solver_fallback_and_numerical_facial_reduction():
+    # Poland 1991: Clarabel failed numerically on the Gram matrix (SCS solves it). USAMO 2001 (lower bound): the
+    # certificate needs multipliers one degree above the goal, and its Gram matrices have zero rows the exact facial
+    # reduction does not predict, so rounding failed until basis elements with a ~0 diagonal were dropped.
+    from reasoning.ineq.problem import bundled_path, load_problems
+
+    problems = {p.id: p for p in load_problems(bundled_path())}
+    for pid in ("poland1991", "usamo2001_lower"):
+        result = prove(problems[pid], CFG)
+        assert result.status == "proved" and result.method == "sos", pid
+        assert check_certificate(result.certificate).valid

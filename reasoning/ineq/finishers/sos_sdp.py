@@ -27,6 +27,7 @@ from reasoning.ineq.finishers.common import (
 
 MAX_GRAM_ENTRIES = 1500  # unknowns in the SDP; larger goals are left to other finishers
 ROUNDINGS = (10**6, 10**9, 10**4)
+FACIAL_ROUNDS = 3  # SDP solves per attempt: the first, then after dropping basis elements with a ~0 diagonal
 
 
 def _value(p: PolyDict, z: tuple[int, ...]) -> Fraction:
@@ -162,6 +163,8 @@ def sos_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
     if goal.inequalities:
         return None  # inequality constraints are handled by homogenisation/conjugation before this finisher
     result = _attempt(goal, deadline)
+    if result is None and goal.equalities:  # multipliers of one degree more (USAMO 2001: h*e with deg e = 3)
+        result = _attempt(goal, deadline, extra_degree=1)
     if result is None and any(goal.nonneg) and degree(goal.poly) % 2 == 0:
         relaxed = Goal(goal.names, tuple("real" for _ in goal.names), goal.poly, goal.equalities, (),
                        goal.strict, goal.ineq_strict)
@@ -197,24 +200,36 @@ def _attempt(goal: Goal, deadline: float | None, extra_degree: int = 0) -> dict 
     size = sum(len(ps) * (len(ps) + 1) // 2 for _, ps in blocks) + len(free)
     if not blocks or size > MAX_GRAM_ENTRIES:
         return None
-    # products m * p_i * p_j, exact, per block
-    products = [[[mul({m: Fraction(1)}, mul(ps[i], ps[j])) for j in range(len(ps))] for i in range(len(ps))]
-                for m, ps in blocks]
     slack = [g for g in goal.poly if all(ok or e % 2 == 0 for e, ok in zip(g, goal.nonneg))
              and not any(all(x != 0 for x, e in zip(z, g) if e) for z in zeros)]
-    rows = sorted(set(goal.poly) | {g for prod in products for row in prod for p in row for g in p}
-                  | {g for _, _, p in free for g in p})
-    remaining = None if deadline is None else deadline - time.monotonic()
-    if remaining is not None and remaining <= 0:
-        return None
-    numeric = _solve_numeric(goal, blocks, products, slack, rows, remaining, free)
-    if numeric is None:
-        return None
-    Qs, cs, hs = numeric
-    for denom in ROUNDINGS:
-        result = _exact(goal, blocks, products, slack, rows, Qs, cs, denom, free, hs)
-        if result is not None:
-            return result
+    for _ in range(FACIAL_ROUNDS):
+        # products m * p_i * p_j, exact, per block
+        products = [[[mul({m: Fraction(1)}, mul(ps[i], ps[j])) for j in range(len(ps))] for i in range(len(ps))]
+                    for m, ps in blocks]
+        rows = sorted(set(goal.poly) | {g for prod in products for row in prod for p in row for g in p}
+                      | {g for _, _, p in free for g in p})
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return None
+        numeric = _solve_numeric(goal, blocks, products, slack, rows, remaining, free)
+        if numeric is None:
+            return None
+        Qs, cs, hs = numeric
+        for denom in ROUNDINGS:
+            if deadline is not None and time.monotonic() > deadline:
+                raise DeadlineReached("SOS rounding")
+            result = _exact(goal, blocks, products, slack, rows, Qs, cs, denom, free, hs)
+            if result is not None:
+                return result
+        # Rounding failed: the optimum may lie on the boundary of the PSD cone (zeros the exact facial reduction
+        # did not see, e.g. at infinity with equality multipliers: USAMO 2001). A basis element whose diagonal entry
+        # is ~0 has a zero row in a PSD Gram matrix, so dropping it loses no certificate; solve again without it.
+        scale = max(float(np.max(np.diag(Q))) for Q in Qs)
+        kept = [(m, [p for p, q in zip(ps, np.diag(Q)) if q > 1e-7 * scale]) for (m, ps), Q in zip(blocks, Qs)]
+        kept = [(m, ps) for m, ps in kept if ps]
+        if not kept or sum(len(ps) for _, ps in kept) == sum(len(ps) for _, ps in blocks):
+            return None
+        blocks = kept
     return None
 
 
