@@ -9,7 +9,10 @@ macro (`power_sub_all`, `power_sub_some`, `radical_aux`, `product_root`, `ravi`,
 - `TunedPolicy` ('tuned'): one cost per action, hand-tuned by a developer while watching searches on the bundled
   dataset (all of it, so it has seen any held-out split); the fast default for everyday proving.
 - `LearnedPolicy` ('learned'): trained on the prover's own search traces (`trace` of `ProofResult`): each tried
-  action is a sample with label 1 if it closed the goal or lay on the path to the proof.
+  action is a sample with label 1 if it closed the goal or lay on the path to a proof. Traces from searches run
+  with `explore=True` (on past the first proof) label every action at the visited nodes, not only those tried
+  before the first proof; the bundled `policy_weights.json` is trained on exploring heuristic searches of all 166
+  bundled problems (`reasoning ineq bench ... --policy heuristic --explore --timeout 20`, then `train-policy`).
 A model-in-the-loop policy (an LLM proposing steps) plugs in through the same `Policy.score` interface.
 """
 
