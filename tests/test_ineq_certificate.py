@@ -177,3 +177,17 @@ def test_lean_statement_carries_the_definedness_conditions_lean_would_drop():
     assert all(f"{v} - 1 ≠ 0" in header for v in "xyz")
     positive = Problem(id="nesbitt", vars=("a", "b", "c"), domain="positive", goal="a/(b + c) + b/(c + a) + c/(a + b) >= 3/2")
     assert "≠ 0" not in to_lean({"problem": positive.to_dict(), "steps": [{"kind": "x"}], "proof": {}})
+
+
+def test_lean_attempt_for_a_multiplier_certificate_divides_by_the_positive_multiplier():
+    from reasoning.ineq import prove
+
+    problem = Problem(id="lm", vars=("a", "b", "c"), domain="positive",
+                      goal="a^2 + b^2 + c^2 + 2*a*b*c + 1 >= 2*(a*b + b*c + c*a)")
+    result = prove(problem, ProverConfig(timeout_s=30, counterexample_samples=200))
+    assert result.method == "lp_mul"
+    text = to_lean(result.certificate)
+    assert "have hM : 0 < a + b + c := by positivity" in text
+    assert "(mul_nonneg_iff_of_pos_left hM).mp key" in text and "sorry" not in text
+    constrained = {**result.certificate, "problem": {**result.certificate["problem"], "constraints": ["a <= 9"]}}
+    assert to_lean(constrained).rstrip().endswith("sorry")  # other multiplier certificates are not attempted
