@@ -120,33 +120,39 @@ def _reduce_by_monomial(state: State, index: int, e: sp.Expr) -> str | None:
     return sp.sstr(sp.Add(*parts)) if changed else None
 
 
+def _monomial_equals_constant(state: State, e: sp.Expr) -> tuple[tuple[int, ...], sp.Rational, sp.Rational] | None:
+    """For e = c*M - c*d (M a non-constant monomial): (M's exponents, c, d), else None."""
+    terms = sp.Poly(e, *(state.symbols[n] for n in state.names)).terms()
+    if len(terms) != 2 or sum(terms[1][0]) != 0:
+        return None
+    (monom, lead), (_, const) = terms
+    return monom, sp.Rational(lead), sp.Rational(-const / lead)
+
+
 def _root_of_power_constraint(state: State, e: sp.Expr) -> int | None:
     """k >= 2 when e is M**k - d**k (M a monomial in nonnegative variables, d rational): x^2*y^2*z^2 = 1 after
     substituting squares into xyz = 1. Taking the root gives the product constraint its usual steps back."""
-    gens = [state.symbols[n] for n in state.names]
-    terms = sp.Poly(e, *gens).terms()
-    if len(terms) != 2 or sum(terms[1][0]) != 0 or terms[0][1] != 1 or terms[1][1] >= 0:
+    found = _monomial_equals_constant(state, e)
+    if found is None or found[1] != 1 or found[2] <= 0:
         return None
-    monom = terms[0][0]
+    monom, _, constant = found
     if any(x and state.domain(n) == "real" for n, x in zip(state.names, monom)):
         return None
-    k = math.gcd(*monom)
-    while k >= 2 and not (sp.Rational(-terms[1][1]) ** sp.Rational(1, k)).is_Rational:
-        k = max(d for d in range(1, k) if k % d == 0)  # a smaller root may still be exact
-    return k if 2 <= k <= MAX_POWER_SUB else None
+    roots = [k for k in sp.divisors(math.gcd(*monom)) if 2 <= k <= MAX_POWER_SUB
+             and (constant ** sp.Rational(1, k)).is_Rational]
+    return max(roots, default=None)
 
 
 def _product_equals_constant(state: State, e: sp.Expr) -> tuple[list[str], sp.Rational, sp.Rational] | None:
     """For e = c*x1*...*xk - c*d (k >= 2 distinct positive variables, d > 0): (the x names, c, d), else None."""
-    gens = [state.symbols[n] for n in state.names]
-    terms = sp.Poly(e, *gens).terms()
-    if len(terms) != 2 or sum(terms[1][0]) != 0 or any(x > 1 for x in terms[0][0]):
+    found = _monomial_equals_constant(state, e)
+    if found is None or any(x > 1 for x in found[0]):
         return None
-    involved = [n for n, x in zip(state.names, terms[0][0]) if x]
-    constant = sp.Rational(-terms[1][1] / terms[0][1])
+    monom, lead, constant = found
+    involved = [n for n, x in zip(state.names, monom) if x]
     if len(involved) < 2 or constant <= 0 or any(state.domain(n) != "positive" for n in involved):
         return None
-    return involved, sp.Rational(terms[0][1]), constant
+    return involved, lead, constant
 
 
 def _ratio_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:
