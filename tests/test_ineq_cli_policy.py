@@ -118,3 +118,34 @@ def test_explore_labels_every_action_and_keeps_the_first_proof():
     assert len(explored.trace) > len(plain.trace)
     assert [(a, y) for _, a, y in explored.trace[:len(plain.trace)]] == [(a, y) for _, a, y in plain.trace]
     assert sum(y for *_, y in explored.trace) > 1  # more than one action closes this goal
+
+
+def test_explore_labels_only_the_actions_that_start_a_shortest_proof():
+    # x + y >= 2 with xy = 1: the LP with the difference-of-squares multiplier closes the root in one action; the
+    # product-root substitution also leads to proofs, but one action longer, so it must not be a positive example;
+    # below it, the finishers that close the substituted goal are positives of their own node
+    from reasoning.ineq import Problem, prove
+
+    problem = Problem(id="t", vars=("x", "y"), domain="positive", goal="x + y >= 2", constraints=("x*y = 1",))
+    result = prove(problem, ProverConfig(timeout_s=30, counterexample_samples=200, policy="heuristic",
+                                         explore=True, max_depth=1))
+    root = {(a, y) for f, a, y in result.trace if f["depth"] == 0}
+    below = [y for f, a, y in result.trace if f["depth"] == 1]
+    assert ("lp_dsq", 1) in root and ("product_root", 0) in root
+    assert any(below)
+
+
+def test_search_recognises_a_goal_it_has_seen_under_new_variable_names():
+    # inverting every variable twice gives back the problem (with fresh names); the search must not explore it again
+    from reasoning.ineq import Problem
+    from reasoning.ineq.normalize import apply_macro, candidate_steps
+    from reasoning.ineq.search import _state_key
+    from reasoning.ineq.transforms import initial_state
+
+    problem = Problem(id="t", vars=("a", "b", "c"), domain="positive", constraints=("a*b*c = 1",),
+                      goal="(a - 1 + 1/b)*(b - 1 + 1/c)*(c - 1 + 1/a) <= 1")
+    root = initial_state(problem.parse())
+    once = apply_macro(root, dict(candidate_steps(root))["invert_all"])
+    twice = apply_macro(once, dict(candidate_steps(once))["invert_all"])
+    assert twice.names != root.names
+    assert _state_key(twice) == _state_key(root) != _state_key(once)

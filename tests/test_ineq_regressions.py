@@ -82,3 +82,24 @@ def test_sos_needs_a_solver_fallback_and_numerical_facial_reduction():
         result = prove(problems[pid], CFG)
         assert result.status == "proved" and result.method == "sos", pid
         assert check_certificate(result.certificate).valid
+
+
+def test_usamo2001_needs_a_positive_multiplier_and_irrational_zeros():
+    # USAMO 2001: 2 - (ab + bc + ca - abc) >= 0 on a^2 + b^2 + c^2 + abc = 4, equality at (1, 1, 1) and at
+    # (sqrt 2, sqrt 2, 0). Plain SOS with equality multipliers fails up to degree 6; (1 + a + b + c)^2 times the goal
+    # has a degree-6 certificate (`sos_mul`), but only once the facial reduction also makes the Gram matrices vanish
+    # at the irrational zeros (and their conjugates), otherwise the SDP optimum has no interior and rounding fails.
+    from reasoning.ineq.finishers.sos_sdp import _surd_zeros
+    from reasoning.ineq.normalize import goal_of
+    from reasoning.ineq.problem import bundled_path, load_problems
+
+    problem = next(p for p in load_problems(bundled_path()) if p.id == "usamo2001")
+    zeros = _surd_zeros(goal_of(initial_state(problem.parse())))
+    assert ((0, 1), (0, 1), (0, 0)) in zeros and len(zeros) == 3
+    result = prove(problem, ProverConfig())
+    assert result.status == "proved" and result.method == "sos_mul", result.message
+    assert check_certificate(result.certificate).valid
+    # a multiplier without a positive constant term may vanish on the nonnegative domain: refused
+    proof = result.certificate["proof"]
+    forged = {**result.certificate, "proof": {**proof, "multiplier": "a + b + c"}}
+    assert not check_certificate(forged).valid

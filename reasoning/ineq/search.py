@@ -20,7 +20,7 @@ import sympy as sp
 from reasoning.ineq.certificate import build_certificate
 from reasoning.ineq.checker import check_certificate
 from reasoning.ineq.config import ProverConfig
-from reasoning.ineq.finishers.common import DeadlineReached, Goal, degree, is_homogeneous, mul
+from reasoning.ineq.finishers.common import DeadlineReached, Goal, add, degree, is_homogeneous, mul
 from reasoning.ineq.finishers.common import poly_str
 from reasoning.ineq.normalize import (
     apply_macro, candidate_steps, conjugate, difference_of_squares, goal_of, homogenize,
@@ -42,7 +42,9 @@ class ProofResult:
     method: str = ""
     message: str = ""
     counterexample: dict | None = None
-    trace: list = field(default_factory=list, repr=False)  # (state features, action, label) for policy training
+    # (state features, action, label) for policy training; label 1 = the action starts a shortest proof found from
+    # its goal (a finisher that closed it, or a substitution whose subtree holds a proof no longer than any other)
+    trace: list = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -56,6 +58,7 @@ class _Node:
     dsq: tuple | None = None
     mul: tuple | None = None
     features: dict = field(default_factory=dict)
+    index: int = 0  # order of creation in the search (children come after their parent)
 
 
 def _symmetric(goal: Goal) -> bool:
@@ -68,6 +71,15 @@ def _symmetric(goal: Goal) -> bool:
         if swapped != goal.poly:
             return False
     return True
+
+
+def _state_key(state: State) -> str:
+    """The state with its variables renamed by position, so that a substitution and its inverse (or two orders of
+    the same substitutions) lead back to one key."""
+    rename = {sym: sp.Symbol(f"v{i}") for i, sym in enumerate(state.symbols.values())}
+    show = lambda e: str(e.xreplace(rename))
+    return repr((tuple(d for _, d in state.domains), show(state.expr), sorted(show(e) for e in state.equalities),
+                 sorted((show(g), s) for g, s in state.inequalities), state.strict))
 
 
 def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
@@ -104,12 +116,21 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
 
 
 def _times_variable_sum(goal: Goal) -> tuple[Goal, dict] | None:
-    """(M * goal, M) with M = x1 + ... + xn, for unconstrained goals in positive variables: a Polya-type multiplier
-    (a^2 + b^2 + c^2 + 2abc + 1 >= 2(ab + bc + ca) has no LP certificate, but (a + b + c) times it has)."""
-    if goal.equalities or goal.inequalities or not all(d == "positive" for d in goal.domains):
-        return None
+    """(M * goal, M) with a multiplier M > 0 on the domain (the checker's `_positive_multiplier` rule), or None.
+
+    - unconstrained goals in positive variables (for `lp_mul`): M = x1 + ... + xn, a Polya-type multiplier
+      (a^2 + b^2 + c^2 + 2abc + 1 >= 2(ab + bc + ca) has no LP certificate, but (a + b + c) times it has);
+    - goals with equality constraints in nonnegative variables (for `sos_mul`): M = (1 + x1 + ... + xn)^2, > 0
+      by its constant term (USAMO 2001, 2 - (ab + bc + ca - abc) >= 0 on a^2 + b^2 + c^2 + abc = 4: the SDP finds no
+      degree-6 certificate of the goal itself, but one of M times it)."""
     n = goal.nvars
-    M = {tuple(int(i == j) for i in range(n)): Fraction(1) for j in range(n)}
+    xs = {tuple(int(i == j) for i in range(n)): Fraction(1) for j in range(n)}
+    if not goal.equalities and not goal.inequalities and all(d == "positive" for d in goal.domains):
+        M = xs
+    elif goal.equalities and not goal.inequalities and all(goal.nonneg):
+        M = mul(add(xs, {(0,) * n: Fraction(1)}), add(xs, {(0,) * n: Fraction(1)}))
+    else:
+        return None
     return replace(goal, poly=mul(goal.poly, M)), M
 
 
@@ -127,12 +148,15 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
             out += [a for a, fin in (("lp_dsq", "lp"), ("sos_dsq", "sos")) if fin in config.finishers]
         if "lp" in config.finishers:
             out.append("lp")
-            if node.mul is not None:
+            if node.mul is not None and not g.equalities:
                 out.append("lp_mul")
         if "buffalo" in config.finishers and not g.equalities and not g.strict and all(g.nonneg):
             out.append("buffalo")
         if "sos" in config.finishers and small:
             out.append("sos")
+        if "sos" in config.finishers and node.mul is not None and g.equalities \
+                and degree(node.mul[0].poly) <= config.sos_max_degree:
+            out.append("sos_mul")
     from reasoning.ineq.finishers.tangent import tangent_bounds
     if node.depth == 0 and tangent_bounds(node.state) is not None:  # tangent trick, nested proofs
         out.append("tangent")
@@ -193,7 +217,9 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
                                message=f"goal is {found.value:.3g} at {found.point}")
     frontier: list = []
     counter = itertools.count()
-    trace: list = []
+    trace: list = []  # (features, action, outcome, node id, child id): outcome 1 proved, 0 failed, -1 substitution
+    ids = itertools.count()
+    seen: set[str] = set()
 
     def push(node: _Node) -> None:
         moves = [(a, None) for a in _actions(node, config)]
@@ -202,7 +228,10 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
         for name, macro in moves:
             heapq.heappush(frontier, (policy.score(node.features, name), next(counter), node, name, macro))
 
-    push(_make_node(initial_state(parsed), [], 0))
+    root = _make_node(initial_state(parsed), [], 0)
+    root.index = next(ids)
+    seen.add(_state_key(root.state))
+    push(root)
     nodes, last_error, cut_by_deadline = 0, "", False
     first: ProofResult | None = None
     while frontier and nodes < config.max_nodes:
@@ -214,13 +243,20 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
         nodes += 1
         if macro is not None:
             try:
-                child = _make_node(apply_macro(node.state, macro), node.steps + macro, node.depth + 1)
+                state = apply_macro(node.state, macro)
+                key = _state_key(state)
+                if key in seen:  # e.g. invert_all twice: no new goal, so not counted as an expanded node
+                    trace.append((node.features, action, 0, node.index, None))
+                    nodes -= 1
+                    continue
+                seen.add(key)
+                child = _make_node(state, node.steps + macro, node.depth + 1)
             except (StepError, ValueError) as error:
-                trace.append((node.features, action, 0))
+                trace.append((node.features, action, 0, node.index, None))
                 last_error = str(error)
                 continue
-            trace.append((node.features, action, -1))  # label fixed below once the proof path is known
-            child.features["parent_trace"] = len(trace) - 1
+            child.index = next(ids)
+            trace.append((node.features, action, -1, node.index, child.index))
             push(child)
             continue
         try:
@@ -229,22 +265,21 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             cut_by_deadline = True
             break
         except (ValueError, ArithmeticError) as error:  # a numerical failure of one attempt, not of the search
-            trace.append((node.features, action, 0))
+            trace.append((node.features, action, 0, node.index, None))
             last_error = f"{action} failed: {type(error).__name__}: {error}"
             continue
         if proof is None:
-            trace.append((node.features, action, 0))
+            trace.append((node.features, action, 0, node.index, None))
             continue
         cert = build_certificate(problem, node.steps, node.state.names, proof, action, extra,
                                  len(node.state.equalities), multiplier)
         if config.check:
             verdict = check_certificate(cert)
             if not verdict.valid:
-                trace.append((node.features, action, 0))
+                trace.append((node.features, action, 0, node.index, None))
                 last_error = f"certificate rejected by checker: {verdict.reason}"
                 continue
-        trace.append((node.features, action, 1))
-        _label_path(trace, node.features)
+        trace.append((node.features, action, 1, node.index, None))
         if first is None:
             first = ProofResult("proved", cert, nodes, time.monotonic() - start, action)
         if not config.explore:
@@ -257,17 +292,15 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
                        trace=_clean(trace))
 
 
-def _label_path(trace: list, features: dict) -> None:
-    index = features.get("parent_trace")
-    while index is not None:
-        f, action, _ = trace[index]
-        trace[index] = (f, action, 1)
-        index = f.get("parent_trace")
-
-
 def _clean(trace: list) -> list:
+    """(features, action, label) with label 1 for the actions that start a shortest proof found from their node."""
+    inf = math.inf
+    remaining: dict[int, float] = {}  # node id -> fewest actions to a proof found below it
+    for _, _, outcome, node, child in sorted(trace, key=lambda t: -t[3]):  # children have larger ids than parents
+        cost = 1.0 if outcome == 1 else 1.0 + remaining.get(child, inf) if outcome == -1 else inf
+        remaining[node] = min(remaining.get(node, inf), cost)
     out = []
-    for f, action, label in trace:
-        clean = {k: v for k, v in f.items() if k != "parent_trace"}
-        out.append((clean, action, max(label, 0)))
+    for f, action, outcome, node, child in trace:
+        cost = 1.0 if outcome == 1 else 1.0 + remaining.get(child, inf) if outcome == -1 else inf
+        out.append((f, action, int(cost < inf and cost == remaining[node])))
     return out

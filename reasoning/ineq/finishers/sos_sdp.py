@@ -7,7 +7,7 @@ three nonnegative variables, p_b is a vector of polynomials, Q_b is PSD. Steps:
    polytope of the goal (no other monomial can occur in any certificate; keeping them kills the interior);
 1. facial reduction: rational zeros z of the goal (0/1 and ±1 patterns) force Q_b u_b(z) = 0, so p_b is taken as a
    rational basis of polynomials vanishing at those zeros (otherwise the Gram matrix has no interior and rounding
-   cannot succeed);
+   cannot succeed); with equalities, zeros with coordinates sqrt(2) count too, each with its conjugate;
 2. solve the SDP numerically (cvxpy + Clarabel), maximising the smallest eigenvalue;
 3. round Q_b to rationals, project exactly onto the affine space of the identity (least-norm correction), and
    accept only if an exact LDL^T factorisation has nonnegative pivots. Each pivot d gives a term d*m_b*(row·p_b)^2.
@@ -48,6 +48,49 @@ def _zeros(goal: Goal) -> list[tuple[int, ...]]:
         if any(z) and all(ok or True for ok in goal.nonneg) and all(v >= 0 or not ok for v, ok in zip(z, goal.nonneg)):
             if _value(goal.poly, z) == 0:
                 out.append(z)
+    return out
+
+
+# Q(sqrt 2) numbers as pairs (r, s) = r + s*sqrt(2): zeros of constrained goals are often irrational
+# (USAMO 2001: a = b = sqrt 2, c = 0 on a^2 + b^2 + c^2 + abc = 4), and a rational Gram matrix that vanishes there
+# vanishes at the conjugate point too, so each such zero gives two rational linear conditions.
+_Surd = tuple[Fraction, Fraction]
+
+
+def _surd_mul(x: _Surd, y: _Surd) -> _Surd:
+    return (x[0] * y[0] + 2 * x[1] * y[1], x[0] * y[1] + x[1] * y[0])
+
+
+def _surd_monomial(u: Exps, z: tuple[_Surd, ...]) -> _Surd:
+    out = (Fraction(1), Fraction(0))
+    for x, e in zip(z, u):
+        for _ in range(e):
+            out = _surd_mul(out, x)
+    return out
+
+
+def _surd_value(p: PolyDict, z: tuple[_Surd, ...]) -> _Surd:
+    r, s = Fraction(0), Fraction(0)
+    for m, c in p.items():
+        v = _surd_monomial(m, z)
+        r, s = r + c * v[0], s + c * v[1]
+    return r, s
+
+
+def _surd_zeros(goal: Goal) -> list[tuple[_Surd, ...]]:
+    """Common zeros of the goal and its equalities with some coordinate +-sqrt(2), the rest in 0, 1, 2 (or -1)."""
+    if not goal.equalities or goal.nvars > 4:
+        return []
+    one, zero = Fraction(1), Fraction(0)
+    values = [(zero, zero), (one, zero), (2 * one, zero), (zero, one)]
+    if not all(goal.nonneg):
+        values += [(-one, zero), (zero, -one)]
+    out = []
+    for z in itertools.product(values, repeat=goal.nvars):
+        if not any(x[1] for x in z) or any(x[0] < 0 or x[1] < 0 for x, ok in zip(z, goal.nonneg) if ok):
+            continue
+        if all(_surd_value(p, z) == (zero, zero) for p in (goal.poly, *goal.equalities)):
+            out.append(z)
     return out
 
 
@@ -139,12 +182,19 @@ def _newton(points: list[Exps]):
     return inside
 
 
-def _nullspace_basis(basis: list[Exps], points: list[tuple[int, ...]]) -> list[PolyDict]:
-    """Rational basis of the polynomials sum_i v_i u_i vanishing at all points (u = basis monomials)."""
+def _nullspace_basis(basis: list[Exps], points: list[tuple[int, ...]], surd_points=()) -> list[PolyDict]:
+    """Rational basis of the polynomials sum_i v_i u_i vanishing at all points (u = basis monomials), and at the
+    Q(sqrt 2) points `surd_points` (rational and sqrt(2) parts separately: at the point and its conjugate)."""
     from sympy import QQ
     from sympy.polys.matrices import DomainMatrix
 
     rows = [[QQ(int(np.prod([x**e for x, e in zip(z, u)]))) for u in basis] for z in points]
+    for z in surd_points:
+        values = [_surd_monomial(u, z) for u in basis]
+        for part in (0, 1):
+            row = [QQ(v[part].numerator, v[part].denominator) for v in values]
+            if any(row):
+                rows.append(row)
     if not rows:
         return [{u: Fraction(1)} for u in basis]
     # DomainMatrix: the same reduced-echelon basis as Matrix.nullspace, several times faster
@@ -180,6 +230,7 @@ def _attempt(goal: Goal, deadline: float | None, extra_degree: int = 0) -> dict 
     elif not all(goal.nonneg) and d % 2:
         return None
     zeros = _zeros(goal)
+    surds = _surd_zeros(goal)
     if goal.equalities:  # the squares must vanish only where the equalities hold too
         zeros = [z for z in zeros if all(_value(e, z) == 0 for e in goal.equalities)]
     blocks = []
@@ -188,9 +239,11 @@ def _attempt(goal: Goal, deadline: float | None, extra_degree: int = 0) -> dict 
             raise DeadlineReached("SOS basis construction")
         if goal.equalities:  # goal - sum h_j e_j is unknown here: force only where m does not vanish
             points = [z for z in zeros if all(x for x, e in zip(z, m) if e)]
+            surd_points = [z for z in surds if all(x != (0, 0) for x, e in zip(z, m) if e)]
         else:
             points = [z for z in zeros if _forces(goal.poly, z, m)]
-        ps = _nullspace_basis(basis, points)
+            surd_points = []
+        ps = _nullspace_basis(basis, points, surd_points)
         if ps:
             blocks.append((m, ps))
     free = []  # (equality index, monomial, monomial * e_j)
