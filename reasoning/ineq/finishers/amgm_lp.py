@@ -16,7 +16,7 @@ from fractions import Fraction
 import numpy as np
 
 from reasoning.ineq.finishers.common import (
-    Exps, Goal, PolyDict, degree, is_homogeneous, mono_mult, monomials, mul, solve_exact,
+    Exps, Goal, PolyDict, count_monomials, degree, is_homogeneous, mono_mult, monomials, mul, solve_exact,
 )
 
 MAX_COLUMNS = 6000
@@ -136,13 +136,13 @@ def lp_certificate(goal: Goal, deadline: float | None = None, use_structured: bo
     from scipy.optimize import linprog
 
     deg = max([degree(goal.poly)] + [degree(e) for e in goal.equalities])
-    if len(monomials(goal.nvars, deg)) > MAX_ROWS:
+    if count_monomials(goal.nvars, deg) > MAX_ROWS:
         return None
     homogeneous = is_homogeneous(goal.poly) and not goal.equalities
     cols: list = []
     _amgm_columns(goal, cols)
     limit = MAX_CONSTRAINED_STRUCTURED_ROWS if goal.inequalities else MAX_STRUCTURED_ROWS
-    if use_structured and len(monomials(goal.nvars, deg)) <= limit:
+    if use_structured and count_monomials(goal.nvars, deg) <= limit:
         _structured_columns(goal, cols, deg, homogeneous)
     if not homogeneous:
         _univariate_columns(goal, cols, deg)

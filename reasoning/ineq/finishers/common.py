@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -88,6 +89,11 @@ def monomials(n: int, max_degree: int, min_degree: int = 0) -> list[Exps]:
         combos = itertools.combinations_with_replacement(range(n), d)
         out.extend(sorted({tuple(c.count(i) for i in range(n)) for c in combos}))
     return out
+
+
+def count_monomials(n: int, max_degree: int) -> int:
+    """len(monomials(n, max_degree)) without building them (the list has about 2.4 million entries at degree 243)."""
+    return math.comb(n + max_degree, n)
 
 
 def poly_str(p: PolyDict, names: tuple[str, ...]) -> str:
