@@ -79,7 +79,8 @@ def test_sos_needs_a_solver_fallback_and_numerical_facial_reduction():
 
     problems = {p.id: p for p in load_problems(bundled_path())}
     for pid in ("poland1991", "usamo2001_lower"):
-        result = prove(problems[pid], CFG)
+        # SDP only: `lp_mul` on constrained goals proves usamo2001_lower too, and this test is about the SDP path
+        result = prove(problems[pid], ProverConfig(timeout_s=30, counterexample_samples=200, finishers=("sos",)))
         assert result.status == "proved" and result.method == "sos", pid
         assert check_certificate(result.certificate).valid
 
@@ -103,3 +104,28 @@ def test_usamo2001_needs_a_positive_multiplier_and_irrational_zeros():
     proof = result.certificate["proof"]
     forged = {**result.certificate, "proof": {**proof, "multiplier": "a + b + c"}}
     assert not check_certificate(forged).valid
+
+
+def test_lp_multiplier_for_a_constrained_goal_that_cannot_be_homogenised():
+    # q3_recip_bound: sum 1/(1 + a^2(b + c)) <= 1/(abc) on ab + bc + ca = 3. The cleared goal has degree 9 with
+    # degrees 0, 3, 6, 9 (no homogenisation by a degree-2 constraint) and equals (1 - abc) * (positive) on the
+    # constraint: no LP certificate of the goal itself, too big for the SDP, but (1 + a + b + c)^2 times it has an
+    # LP certificate (`lp_mul` was offered only for unconstrained goals). Its exact vertex is a 241 x 227 rational
+    # system, which the dense Fraction elimination took ~20 s to solve (now a sparse RREF, well under a second).
+    from fractions import Fraction
+
+    from reasoning.ineq.finishers.common import _solve_exact_sparse, solve_exact
+    from reasoning.ineq.problem import bundled_path, load_problems
+
+    problem = next(p for p in load_problems(bundled_path()) if p.id == "q3_recip_bound")
+    result = prove(problem, CFG)
+    assert result.status == "proved" and result.method == "lp_mul", result.message
+    assert check_certificate(result.certificate).valid
+    assert result.certificate["proof"]["multiplier"] != "1"
+    forged = {**result.certificate, "proof": {**result.certificate["proof"], "multiplier": "1"}}
+    assert not check_certificate(forged).valid
+    # the sparse exact solve agrees with the dense one (including inconsistent and rank-deficient systems)
+    rows = [[Fraction(1), Fraction(2), Fraction(0)], [Fraction(2), Fraction(4), Fraction(0)],
+            [Fraction(0), Fraction(1), Fraction(-1, 3)]]
+    for rhs in ([Fraction(1), Fraction(2), Fraction(5)], [Fraction(1), Fraction(3), Fraction(0)]):
+        assert _solve_exact_sparse(rows, rhs, 3) == solve_exact(rows, rhs)

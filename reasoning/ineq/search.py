@@ -120,9 +120,12 @@ def _times_variable_sum(goal: Goal) -> tuple[Goal, dict] | None:
 
     - unconstrained goals in positive variables (for `lp_mul`): M = x1 + ... + xn, a Polya-type multiplier
       (a^2 + b^2 + c^2 + 2abc + 1 >= 2(ab + bc + ca) has no LP certificate, but (a + b + c) times it has);
-    - goals with equality constraints in nonnegative variables (for `sos_mul`): M = (1 + x1 + ... + xn)^2, > 0
-      by its constant term (USAMO 2001, 2 - (ab + bc + ca - abc) >= 0 on a^2 + b^2 + c^2 + abc = 4: the SDP finds no
-      degree-6 certificate of the goal itself, but one of M times it)."""
+    - goals with equality constraints in nonnegative variables (for `sos_mul` and `lp_mul`): M = (1 + x1 + ... + xn)^2,
+      > 0 by its constant term (USAMO 2001, 2 - (ab + bc + ca - abc) >= 0 on a^2 + b^2 + c^2 + abc = 4: the SDP finds
+      no degree-6 certificate of the goal itself, but one of M times it). A constrained goal that is not
+      homogenisable (degrees of both parities under ab + bc + ca = 3) often holds only through a factor like
+      a + b + c - 3 or 1 - abc, which no LP certificate of the goal itself can show; times M the LP can pair it with
+      its conjugate (q3_recip_bound: the cleared goal has degree 9, M times it an LP certificate)."""
     n = goal.nvars
     xs = {tuple(int(i == j) for i in range(n)): Fraction(1) for j in range(n)}
     if not goal.equalities and not goal.inequalities and all(d == "positive" for d in goal.domains):
@@ -148,7 +151,7 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
             out += [a for a, fin in (("lp_dsq", "lp"), ("sos_dsq", "sos")) if fin in config.finishers]
         if "lp" in config.finishers:
             out.append("lp")
-            if node.mul is not None and not g.equalities:
+            if node.mul is not None:
                 out.append("lp_mul")
         if "buffalo" in config.finishers and not g.equalities and not g.strict and all(g.nonneg):
             out.append("buffalo")
