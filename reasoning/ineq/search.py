@@ -102,7 +102,7 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
             found = difference_of_squares(g)
             if found is not None:
                 node.dsq = (found[0], found[1], homogenize(found[0]))
-        node.mul = _times_variable_sum(g)
+        node.mul = _with_multiplier(g)
         f.update(has_hom=float(node.hom is not None), has_conj=float(node.conj is not None),
                  has_dsq=float(node.dsq is not None))
         f.update(polynomial=1.0, degree=degree(g.poly), log_terms=math.log1p(len(g.poly)),
@@ -115,7 +115,7 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
     return node
 
 
-def _times_variable_sum(goal: Goal) -> tuple[Goal, dict] | None:
+def _with_multiplier(goal: Goal) -> tuple[Goal, dict] | None:
     """(M * goal, M) with a multiplier M > 0 on the domain (the checker's `_positive_multiplier` rule), or None.
 
     - unconstrained goals in positive variables (for `lp_mul`): M = x1 + ... + xn, a Polya-type multiplier
