@@ -75,6 +75,12 @@ def warm_imports() -> None:
         import cvxpy  # noqa: F401
     except ImportError:
         pass
+    # one small proof, so that first-call set-up (solver libraries, caches) is paid here once and not inside the
+    # first timed proof of every forked worker; the Triple-SOS runner in benchmarks/ warms up the same way
+    from reasoning.ineq.search import prove
+
+    prove(Problem(id="warm-up", vars=("a", "b"), domain="positive", goal="a^2 + b^2 >= 2*a*b"),
+          ProverConfig(timeout_s=30, counterexample_samples=100))
 
 
 def run_bench(problems: list[Problem], config: ProverConfig, out: str | Path, workers: int = 1,
