@@ -56,7 +56,7 @@ class _Node:
     hom: tuple | None = None
     conj: tuple | None = None
     dsq: tuple | None = None
-    mul: tuple | None = None
+    mul: dict | None = None  # a positive multiplier M for the *_mul finishers (M * goal is built only if tried)
     features: dict = field(default_factory=dict)
     index: int = 0  # order of creation in the search (children come after their parent)
 
@@ -115,8 +115,8 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
     return node
 
 
-def _with_multiplier(goal: Goal) -> tuple[Goal, dict] | None:
-    """(M * goal, M) with a multiplier M > 0 on the domain (the checker's `_positive_multiplier` rule), or None.
+def _with_multiplier(goal: Goal) -> dict | None:
+    """A multiplier M > 0 on the domain (the checker's `_positive_multiplier` rule), or None.
 
     - unconstrained goals in positive variables (for `lp_mul`): M = x1 + ... + xn, a Polya-type multiplier
       (a^2 + b^2 + c^2 + 2abc + 1 >= 2(ab + bc + ca) has no LP certificate, but (a + b + c) times it has);
@@ -129,12 +129,11 @@ def _with_multiplier(goal: Goal) -> tuple[Goal, dict] | None:
     n = goal.nvars
     xs = {tuple(int(i == j) for i in range(n)): Fraction(1) for j in range(n)}
     if not goal.equalities and not goal.inequalities and all(d == "positive" for d in goal.domains):
-        M = xs
-    elif goal.equalities and not goal.inequalities and all(goal.nonneg):
-        M = mul(add(xs, {(0,) * n: Fraction(1)}), add(xs, {(0,) * n: Fraction(1)}))
-    else:
-        return None
-    return replace(goal, poly=mul(goal.poly, M)), M
+        return xs
+    if goal.equalities and not goal.inequalities and all(goal.nonneg):
+        one_plus = add(xs, {(0,) * n: Fraction(1)})
+        return mul(one_plus, one_plus)
+    return None
 
 
 def _actions(node: _Node, config: ProverConfig) -> list[str]:
@@ -158,7 +157,7 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
         if "sos" in config.finishers and small:
             out.append("sos")
         if "sos" in config.finishers and node.mul is not None and g.equalities \
-                and degree(node.mul[0].poly) <= config.sos_max_degree:
+                and degree(g.poly) + degree(node.mul) <= config.sos_max_degree:
             out.append("sos_mul")
     from reasoning.ineq.finishers.tangent import tangent_bounds
     if node.depth == 0 and tangent_bounds(node.state) is not None:  # tangent trick, nested proofs
@@ -189,7 +188,8 @@ def _run_finisher(action: str, node: _Node, deadline: float) -> tuple[dict | Non
             proof = {**proof, "equality_multipliers": hs[:j] + [{}] + hs[j:]}
         return proof, extra, poly_str(M, node.goal.names)
     if action.endswith("_mul"):
-        goal, M = node.mul
+        M = node.mul
+        goal = replace(node.goal, poly=mul(node.goal.poly, M))
         return finisher(goal), None, poly_str(M, node.goal.names)
     if action.endswith("_dsq"):
         goal, M, hom = node.dsq
