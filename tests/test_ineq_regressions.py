@@ -129,3 +129,21 @@ def test_lp_multiplier_for_a_constrained_goal_that_cannot_be_homogenised():
             [Fraction(0), Fraction(1), Fraction(-1, 3)]]
     for rhs in ([Fraction(1), Fraction(2), Fraction(5)], [Fraction(1), Fraction(3), Fraction(0)]):
         assert _solve_exact_sparse(rows, rhs, 3) == solve_exact(rows, rhs)
+
+
+def test_sos_refuses_an_oversized_constrained_goal_before_any_exact_work(monkeypatch):
+    # tri_heron's difference-of-squares goal (degree 20, one equality) once spent a minute in the exact nullspace of
+    # an 18561-monomial basis, 40 s past the search deadline, before the Gram size check refused it
+    from fractions import Fraction
+
+    from reasoning.ineq.finishers import sos_sdp
+    from reasoning.ineq.finishers.common import Goal
+
+    def no_exact_work(*args, **kwargs):
+        raise AssertionError("the nullspace was built for a goal the size limit refuses")
+
+    monkeypatch.setattr(sos_sdp, "_nullspace_basis", no_exact_work)
+    poly = {(20, 0, 0): Fraction(1), (0, 20, 0): Fraction(1), (0, 0, 20): Fraction(1), (1, 1, 1): Fraction(-3)}
+    equality = {(1, 1, 1): Fraction(1), (0, 0, 0): Fraction(-1)}
+    goal = Goal(("a", "b", "c"), ("positive",) * 3, poly, (equality,))
+    assert sos_sdp.sos_certificate(goal) is None

@@ -22,7 +22,8 @@ from fractions import Fraction
 import numpy as np
 
 from reasoning.ineq.finishers.common import (
-    DeadlineReached, Exps, Goal, PolyDict, add, degree, is_homogeneous, mono_mult, monomials, mul, poly_str,
+    DeadlineReached, Exps, Goal, PolyDict, add, count_monomials, degree, is_homogeneous, mono_mult, monomials, mul,
+    poly_str,
 )
 
 MAX_GRAM_ENTRIES = 1500  # unknowns in the SDP; larger goals are left to other finishers
@@ -222,6 +223,11 @@ def sos_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
     return result
 
 
+def _entries(k: int) -> int:
+    """Unknowns of a symmetric k x k Gram matrix (0 for k <= 0)."""
+    return max(k, 0) * (max(k, 0) + 1) // 2
+
+
 def _attempt(goal: Goal, deadline: float | None, extra_degree: int = 0) -> dict | None:
     d = degree(goal.poly)
     if goal.equalities:
@@ -233,10 +239,21 @@ def _attempt(goal: Goal, deadline: float | None, extra_degree: int = 0) -> dict 
     surds = _surd_zeros(goal)
     if goal.equalities:  # the squares must vanish only where the equalities hold too
         zeros = [z for z in zeros if all(_value(e, z) == 0 for e in goal.equalities)]
+    # each zero removes at most one dimension of a block (a Q(sqrt 2) zero two), so a block of k basis monomials
+    # keeps at least k - max_cut; refuse a goal whose Gram matrix must exceed the limit before building anything
+    # (with equalities the first block holds every monomial up to d/2: 18561 of them for a degree-20 goal took a
+    # minute of exact nullspace work past the deadline before the size check below refused it)
+    max_cut = len(zeros) + 2 * len(surds)
+    if goal.equalities and _entries(count_monomials(goal.nvars, d // 2) - max_cut) > MAX_GRAM_ENTRIES:
+        return None
     blocks = []
+    least = 0  # Gram entries the blocks built so far must have at least
     for m, basis in _blocks(goal, d):
         if deadline is not None and time.monotonic() > deadline:
             raise DeadlineReached("SOS basis construction")
+        least += _entries(len(basis) - max_cut)
+        if least > MAX_GRAM_ENTRIES:
+            return None
         if goal.equalities:  # goal - sum h_j e_j is unknown here: force only where m does not vanish
             points = [z for z in zeros if all(x for x, e in zip(z, m) if e)]
             surd_points = [z for z in surds if all(x != (0, 0) for x, e in zip(z, m) if e)]
