@@ -220,3 +220,59 @@ def test_bound_sides_must_be_defined_everywhere():
 def test_imo2001_near_true_variants_not_proved(goal):
     problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal)
     assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"
+
+
+# --- APMO 1996: a Cauchy scaling of radicals (`radical_bound`: sqrt(P) >= L checked as P >= L^2) ---
+
+@pytest.fixture(scope="module")
+def apmo_cert():
+    cert = _prove_bundled("apmo1996")
+    assert cert["method"] == "radical_bound" and {b["by"] for b in cert["proof"]["bounds"]} == {"square"}
+    # after Ravi and x -> x^2 every sqrt(y^2 + z^2) is bounded by (y + z)/sqrt(2), checked as y^2 + z^2 >= (y+z)^2/2
+    claims = [b["certificate"]["problem"]["goal"] for b in cert["proof"]["bounds"]]
+    assert all("sqrt" not in claim for claim in claims)
+    return cert
+
+
+def _loosen(c):
+    bound = c["proof"]["bounds"][0]  # a bound that is too big: sqrt(y^2 + z^2) >= (y + z) fails at y = z
+    bound["new"] = bound["new"].replace("sqrt(2)", "2")
+
+
+SQUARE_CORRUPTIONS = {
+    "bigger_bound": _loosen,
+    "claimed_without_square": lambda c: c["proof"]["bounds"][0].pop("by"),
+    "unknown_rule": lambda c: c["proof"]["bounds"][0].update(by="cauchy"),
+    "square_of_a_non_radical": lambda c: c["proof"]["bounds"][0].update(old="u", new="u"),
+    "nested_claim_swapped": lambda c: c["proof"]["bounds"][0].update(
+        certificate=c["proof"]["bounds"][1]["certificate"]),
+    "rest_swapped": lambda c: c["proof"].update(rest=c["proof"]["bounds"][0]["certificate"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SQUARE_CORRUPTIONS))
+def test_corrupted_radical_bound_certificate_rejected(apmo_cert, name):
+    assert check_certificate(apmo_cert).valid
+    assert not _corrupt(apmo_cert, SQUARE_CORRUPTIONS[name]).valid
+
+
+def test_square_claim_needs_a_positive_multiple_of_a_square_root():
+    from reasoning.ineq.checker import _Invalid, square_claim
+
+    u, v = sp.symbols("u v", positive=True)
+    assert square_claim(3 * sp.sqrt(u**2 + v**2), 3 * (u + v) / sp.sqrt(2)) == "u**2 + v**2 >= u**2/2 + u*v + v**2/2"
+    for old, new in [(-sp.sqrt(u**2 + v**2), -(u + v)), (sp.sqrt(u**2 + v**2) ** 3, u), (u, u),
+                     (sp.sqrt(u**2 + v**2), (u + v) / sp.root(2, 3))]:  # the last: L^2 is not rational
+        with pytest.raises(_Invalid):
+            square_claim(old, new)
+
+
+@pytest.mark.parametrize("goal", [
+    "sqrt(a + b - c) + sqrt(b + c - a) + sqrt(c + a - b) <= sqrt(a) + sqrt(b) + sqrt(c) - 1/1000000",
+    "sqrt(a + b - c) + sqrt(b + c - a) + sqrt(c + a - b) < sqrt(a) + sqrt(b) + sqrt(c)",
+    "sqrt(a + b - c) + sqrt(b + c - a) + sqrt(c + a - b) <= 99/100*(sqrt(a) + sqrt(b) + sqrt(c))",
+])
+def test_apmo1996_near_true_variants_not_proved(goal):
+    problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal,
+                      constraints=("a < b + c", "b < c + a", "c < a + b"))
+    assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"

@@ -147,3 +147,13 @@ def test_sos_refuses_an_oversized_constrained_goal_before_any_exact_work(monkeyp
     equality = {(1, 1, 1): Fraction(1), (0, 0, 0): Fraction(-1)}
     goal = Goal(("a", "b", "c"), ("positive",) * 3, poly, (equality,))
     assert sos_sdp.sos_certificate(goal) is None
+
+
+def test_identity_whose_radicals_cancel_only_after_expansion_is_proved_not_refuted():
+    # float rounding (-6e-14) was measured against the expanded terms, which cancel to nothing: "refuted"
+    goal = "sqrt(2)*(u + v)/2 + sqrt(2)*(u + w)/2 + sqrt(2)*(v + w)/2 - sqrt(2)*u - sqrt(2)*v - sqrt(2)*w >= 0"
+    problem = Problem(id="t", vars=("u", "v", "w"), domain="positive", goal=goal)
+    result = prove(problem, ProverConfig(timeout_s=30))
+    assert result.status == "proved" and check_certificate(result.certificate, expected=problem).valid
+    off = Problem(id="t", vars=("u", "v", "w"), domain="positive", goal=goal.replace("sqrt(2)*w >= 0", "2*w >= 0"))
+    assert prove(off, ProverConfig(timeout_s=30)).status == "refuted"

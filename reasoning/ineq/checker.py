@@ -13,7 +13,8 @@ real ones, and the problem's inequality constraints g >= 0. Or, instead of terms
 x_(1) <= ... <= x_(n) the difference substitution yields nonnegative coefficients. Strict goals additionally need a
 `mono` term that is strictly positive on the domain. Or `bounds` (positive variables): terms of the goal replaced by
 lower bounds, each bound and the rest proved by nested certificates (see `_check_bounds`; IMO 2001's tangent trick
-a/sqrt(a^2 + 8bc) >= a^(4/3)/(a^(4/3) + b^(4/3) + c^(4/3))).
+a/sqrt(a^2 + 8bc) >= a^(4/3)/(a^(4/3) + b^(4/3) + c^(4/3)); APMO 1996's sqrt(y^2 + z^2) >= (y + z)/sqrt(2), checked
+as y^2 + z^2 >= (y + z)^2/2).
 
 The recorded steps are replayed by `transforms.apply_step`, which checks each one's side conditions (see its module
 doc): e.g. `ratio_sub` (x1*...*xk = d becomes x1 = d*y1/y2, ..., xk = yk/y1, an onto map of the constraint set) and
@@ -228,6 +229,19 @@ def bound_problem(state: State, goal: str) -> Problem:
     return Problem(id="bound", vars=state.names, domain="positive", goal=goal, constraints=tuple(constraints))
 
 
+def square_claim(old: sp.Expr, new: sp.Expr) -> str:
+    """What a bound c*sqrt(P) >= c*L (c > 0 rational, `"by": "square"`) needs proved: 'P >= L^2'. With P >= 0 (the
+    radical is defined everywhere) it gives sqrt(P) >= |L| >= L whatever the sign of L. L may carry constant
+    radicals (1/sqrt(2)); L^2 must then be rational, or the claim does not read back and is refused."""
+    c, root = old.as_coeff_Mul()
+    if not (c.is_Rational and c > 0 and root.is_Pow and root.exp == sp.Rational(1, 2)):
+        raise _Invalid(f"a square bound needs c*sqrt(P) with c > 0 rational, got {old}")
+    square = sp.expand((new / c) ** 2)
+    if any(node.is_Pow and not node.exp.is_Integer for node in sp.preorder_traversal(square)):
+        raise _Invalid(f"a square bound needs a rational square of the bound, got {square}")
+    return f"{sp.sstr(root.base)} >= {sp.sstr(square)}"
+
+
 def _invariant(state: State, sub: dict) -> bool:
     eqs = {sp.expand(e) for e in state.equalities}
     ineqs = {(sp.expand(g), st) for g, st in state.inequalities}
@@ -243,7 +257,8 @@ def _divisor_bases(expr: sp.Expr) -> list[sp.Expr]:
 
 def _check_bounds(state: State, proof: dict, depth: int) -> CheckResult:
     """`bounds` proof: goal f = sum of terms; terms t_i are replaced by lower bounds b_i, each t_i >= b_i proved by a
-    nested certificate (or as the image of an earlier bound under a variable permutation that fixes the domain and
+    nested certificate (of t_i >= b_i itself, or with `"by": "square"` of P >= L^2 for t_i = c*sqrt(P), b_i = c*L:
+    `square_claim`; or as the image of an earlier bound under a variable permutation that fixes the domain and
     the constraints), and the rest (f with t_i -> b_i) >= 0 by another nested certificate. Then f >= rest >= 0.
 
     Sound where f is defined: t_i and b_i must be defined everywhere on the (positive) domain, so the nested claims
@@ -279,7 +294,10 @@ def _check_bounds(state: State, proof: dict, depth: int) -> CheckResult:
         else:
             if any(base for base in _divisor_bases(old - new) if not _positive_expr(base, state)):
                 raise _Invalid(f"bound {i}: a divisor of old - new may vanish")
-            sub_problem = bound_problem(state, f"{bound['old']} >= {bound['new']}")
+            if bound.get("by", "nested") not in ("nested", "square"):
+                raise _Invalid(f"bound {i}: 'by' must be 'nested' or 'square'")
+            claim = square_claim(old, new) if bound.get("by") == "square" else f"{bound['old']} >= {bound['new']}"
+            sub_problem = bound_problem(state, claim)
             nested.append((f"bound {i}", bound.get("certificate", {}), sub_problem))
         parsed.append((old, new))
     rest = sp.Add(*args, *(new for _, new in parsed))

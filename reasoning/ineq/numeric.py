@@ -132,8 +132,10 @@ def find_counterexample(parsed: ParsedProblem, samples: int = 4000, seed: int = 
     """Search for a point violating the goal; None when none is found."""
     rng = np.random.default_rng(seed)
     f = sp.lambdify(parsed.symbols, parsed.goal_expr, "numpy")
-    scale_expr = sp.lambdify(parsed.symbols, sum(abs(t) for t in sp.Add.make_args(sp.expand(parsed.goal_expr))),
-                             "numpy")
+    # rounding error is relative to the size of the terms as written too: an identity whose terms cancel only after
+    # expansion (sqrt(2)*(u + v)/2 + ... - sqrt(2)*u - ... = 0) has no expanded terms to measure it against
+    written = sp.Add.make_args(parsed.goal_expr) + sp.Add.make_args(sp.expand(parsed.goal_expr))
+    scale_expr = sp.lambdify(parsed.symbols, sum(abs(t) for t in written), "numpy")
     feasible = _Feasibility(parsed)
     x = feasible(_samples(parsed, samples, rng))
     if len(x) == 0:

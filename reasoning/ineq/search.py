@@ -159,9 +159,12 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
         if "sos" in config.finishers and node.mul is not None and g.equalities \
                 and degree(g.poly) + degree(node.mul) <= config.sos_max_degree:
             out.append("sos_mul")
+    from reasoning.ineq.finishers.radical_bound import radical_bounds
     from reasoning.ineq.finishers.tangent import tangent_bounds
     if node.depth == 0 and tangent_bounds(node.state) is not None:  # tangent trick, nested proofs
         out.append("tangent")
+    if g is None and radical_bounds(node.state) is not None:  # Cauchy scaling of radicals, nested proofs
+        out.append("radical_bound")
     return out
 
 
@@ -174,6 +177,9 @@ def _run_finisher(action: str, node: _Node, deadline: float) -> tuple[dict | Non
     if action == "tangent":
         from reasoning.ineq.finishers.tangent import tangent_proof
         return tangent_proof(node.state, deadline), None, "1"
+    if action == "radical_bound":
+        from reasoning.ineq.finishers.radical_bound import radical_bound_proof
+        return radical_bound_proof(node.state, deadline), None, "1"
     base = {"lp": lp_certificate, "buffalo": buffalo_certificate, "sos": sos_certificate}[action.split("_")[0]]
     finisher = lambda goal: base(goal, deadline=deadline)
     if action.endswith("_hom"):

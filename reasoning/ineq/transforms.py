@@ -351,9 +351,13 @@ def is_polynomial_state(state: State) -> bool:
     for e in (state.expr, *state.equalities, *(g for g, _ in state.inequalities)):
         if not e.free_symbols <= gens:
             return False
-        for node in sp.preorder_traversal(e):
-            if node.is_Pow and not node.exp.is_Integer:
-                return False
+        roots = [node for node in sp.preorder_traversal(e) if node.is_Pow and not node.exp.is_Integer]
+        if any(node.free_symbols for node in roots):
+            return False
+        # constant radicals are fine when they cancel exactly on expansion (the rest of a radical bound:
+        # sqrt(2)*(u + v)/2 + ... - sqrt(2)*u - ... is 0)
+        if roots and any(node.is_Pow and not node.exp.is_Integer for node in sp.preorder_traversal(sp.expand(e))):
+            return False
     return True
 
 

@@ -96,8 +96,6 @@ def _fit(term: sp.Expr, symbols: list[sp.Symbol], n: int):
 def tangent_proof(state: State, deadline: float) -> dict | None:
     """A `bounds` proof with nested certificates, or None."""
     from reasoning.ineq.checker import _Invalid, bound_problem
-    from reasoning.ineq.config import ProverConfig
-    from reasoning.ineq.search import prove
 
     found = tangent_bounds(state)
     if found is None:
@@ -122,8 +120,22 @@ def tangent_proof(state: State, deadline: float) -> dict | None:
                  bound_problem(state, f"{rest_text} >= 0")]
     except (_Invalid, ParseError):
         return None
+    certs = prove_nested(goals, deadline)
+    if certs is None:
+        return None
+    entries[0]["certificate"] = certs[0]
+    return {"bounds": entries, "rest": certs[1]}
+
+
+def prove_nested(goals: list, deadline: float) -> list[dict] | None:
+    """Certificates of the nested claims of a `bounds` proof (one search each), or None when one is not proved.
+
+    The nested searches offer no bounds proofs themselves (the checker allows one level)."""
+    from reasoning.ineq.config import ProverConfig
+    from reasoning.ineq.search import prove
+
     certs = []
-    _ACTIVE.append(True)  # the nested searches do not try the tangent trick again
+    _ACTIVE.append(True)
     try:
         for problem in goals:
             remaining = deadline - time.monotonic()
@@ -138,8 +150,7 @@ def tangent_proof(state: State, deadline: float) -> dict | None:
             certs.append(result.certificate)
     finally:
         _ACTIVE.pop()
-    entries[0]["certificate"] = certs[0]
-    return {"bounds": entries, "rest": certs[1]}
+    return certs
 
 
 def _perm(state: State, first: sp.Expr, term: sp.Expr, k: int) -> dict | None:
