@@ -276,3 +276,39 @@ def test_apmo1996_near_true_variants_not_proved(goal):
     problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal,
                       constraints=("a < b + c", "b < c + a", "c < a + b"))
     assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"
+
+
+# --- Korea 1998: AM-GM on a radical made homogeneous by the constraint (`radical_bound`, nested rule) ---
+
+@pytest.fixture(scope="module")
+def korea_cert():
+    cert = _prove_bundled("korea1998")
+    assert cert["method"] == "radical_bound" and {b["by"] for b in cert["proof"]["bounds"]} == {"nested"}
+    # with a + b + c = abc: 1/(1 + a^2) = bc/((a + b)(a + c)), so 1/sqrt(1 + a^2) <= (b/(a + b) + c/(a + c))/2
+    first = cert["proof"]["bounds"][0]
+    assert first["old"] == "-1/sqrt(a**2 + 1)" and first["new"] == "-b/(2*a + 2*b) - c/(2*a + 2*c)"
+    return cert
+
+
+KOREA_CORRUPTIONS = {
+    "other_split": lambda c: c["proof"]["bounds"][0].update(new="-b/(2*a + 2*c) - c/(2*a + 2*b)"),
+    "bigger_bound": lambda c: c["proof"]["bounds"][0].update(new="-b/(4*a + 4*b) - c/(4*a + 4*c)"),
+    "square_rule_for_an_upper_bound": lambda c: c["proof"]["bounds"][0].update(by="square"),
+    "constraint": lambda c: c["problem"].update(constraints=["a + b + c = 2*a*b*c"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KOREA_CORRUPTIONS))
+def test_corrupted_korea_certificate_rejected(korea_cert, name):
+    assert check_certificate(korea_cert).valid
+    assert not _corrupt(korea_cert, KOREA_CORRUPTIONS[name]).valid
+
+
+@pytest.mark.parametrize("goal,constraint", [
+    ("1/sqrt(1 + a^2) + 1/sqrt(1 + b^2) + 1/sqrt(1 + c^2) <= 3/2 - 1/1000000", "a + b + c = a*b*c"),
+    ("1/sqrt(1 + a^2) + 1/sqrt(1 + b^2) + 1/sqrt(1 + c^2) < 3/2", "a + b + c = a*b*c"),
+    ("1/sqrt(1 + a^2) + 1/sqrt(1 + b^2) + 1/sqrt(1 + c^2) <= 3/2", "a + b + c = 2*a*b*c"),
+])
+def test_korea1998_near_true_variants_not_proved(goal, constraint):
+    problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal, constraints=(constraint,))
+    assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"

@@ -8,7 +8,14 @@ which holds wherever P >= L^2 (then sqrt(P) >= |L| >= L). For a positive semidef
 L^2 = (grad P(1) . x)^2 / (4 P(1)) is rational even where L is not (APMO 1996 after Ravi and x -> x^2:
 sqrt(y^2 + z^2) >= (y + z)/sqrt(2), from y^2 + z^2 >= (y + z)^2/2). The claims P >= L^2 and the rest (the goal with
 the terms replaced) >= 0 are proved by nested searches; the proof is a `bounds` certificate whose entries say
-`"by": "square"` (`checker.square_claim`). Only lower bounds: a radical with a negative coefficient is left as it is.
+`"by": "square"` (`checker.square_claim`).
+
+A term with a negative coefficient, c*M/sqrt(P) (c < 0), is bounded by AM-GM instead: on the constraint set
+M^2/P = N^m * M^2/P_h = R1 * R2 with P_h the radicand made homogeneous by a form N that equals 1 there (from an
+equality with two homogeneous parts), R1 and R2 homogeneous of degree 0 and equal at (1, ..., 1), so that
+c*M/sqrt(P) = c*sqrt(R1*R2) >= c*(R1 + R2)/2 (Korea 1998: with a + b + c = abc, 1/(1 + a^2) = bc/((a + b)(a + c)),
+and 1/sqrt(1 + a^2) <= (b/(a + b) + c/(a + c))/2). That bound is claimed as it is and proved by a nested search
+under the constraints; the split is only a guess, the nested certificates decide.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from reasoning.ineq.parse import ParseError, parse_math
 from reasoning.ineq.transforms import State
 
 MAX_VARS = 6
+MAX_FACTORS = 8  # factors of R1 * R2 distributed between R1 and R2 (2^8 splits at most)
 
 
 def radical_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Expr] | None:
@@ -45,7 +53,15 @@ def radical_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Expr
             continue
         gradient = sum(sp.diff(P, x).xreplace(ones) * x for x in symbols)
         bounds.append((term, c * gradient / (2 * sp.sqrt(at_one))))
+    for term in args:
+        found = _amgm_split(term, symbols, _unit_forms(state, symbols))
+        if found is not None:
+            bounds.append((term, found))
     if not bounds:
+        return None
+    try:  # as the checker will read them back (2*(a + b) becomes 2*a + 2*b)
+        bounds = [(term, parse_math(sp.sstr(bound), state.symbols)) for term, bound in bounds]
+    except ParseError:
         return None
     rest = list(args)
     for term, _ in bounds:  # the rest exactly as the checker builds it
@@ -68,8 +84,9 @@ def radical_bound_proof(state: State, deadline: float) -> dict | None:
             old, new = parse_math(old_text, state.symbols), parse_math(new_text, state.symbols)
             if old != term or new != bound:
                 return None
-            entries.append({"old": old_text, "new": new_text, "by": "square"})
-            goals.append(bound_problem(state, square_claim(old, new)))
+            square = sp.Add.make_args(term)[0].as_coeff_Mul()[0] > 0  # a lower bound of c*sqrt(P), c > 0
+            entries.append({"old": old_text, "new": new_text, "by": "square" if square else "nested"})
+            goals.append(bound_problem(state, square_claim(old, new) if square else f"{old_text} >= {new_text}"))
         rest_text = sp.sstr(rest)
         if parse_math(rest_text, state.symbols) != rest:
             return None
@@ -82,3 +99,88 @@ def radical_bound_proof(state: State, deadline: float) -> dict | None:
     for entry, cert in zip(entries, certs):
         entry["certificate"] = cert
     return {"bounds": entries, "rest": certs[-1]}
+
+
+def _homogeneous_parts(expr: sp.Expr, symbols: list) -> dict[int, sp.Expr]:
+    parts: dict[int, sp.Expr] = {}
+    for monom, coeff in sp.Poly(expr, *symbols).terms():
+        parts[sum(monom)] = parts.get(sum(monom), 0) + coeff * sp.Mul(*(x**e for x, e in zip(symbols, monom)))
+    return parts
+
+
+def _unit_forms(state: State, symbols: list) -> list[tuple[sp.Expr, int]]:
+    """(N, k): N homogeneous of degree k > 0 with N = 1 on the constraint set, from each equality H_p + H_q = 0
+    with two homogeneous parts (p < q): N = -H_q / H_p (abc = 1: N = abc; a + b + c = abc: N = abc/(a + b + c))."""
+    out = []
+    for e in state.equalities:
+        if not e.is_polynomial(*symbols):
+            continue
+        parts = _homogeneous_parts(e, symbols)
+        if len(parts) == 2:
+            p, q = sorted(parts)
+            out.append((sp.factor(-parts[q] / parts[p]), q - p))
+    return out
+
+
+def _amgm_split(term: sp.Expr, symbols: list, units: list[tuple[sp.Expr, int]]) -> sp.Expr | None:
+    """c*(R1 + R2)/2 for a term c*M/sqrt(P) (c < 0, see the module doc), or None."""
+    c, rest = term.as_coeff_Mul()
+    if not (c.is_Rational and c < 0):
+        return None
+    roots = [f for f in sp.Mul.make_args(rest) if f.is_Pow and f.exp == sp.Rational(-1, 2)]
+    if len(roots) != 1:
+        return None
+    P = roots[0].base
+    M = sp.Mul(*(f for f in sp.Mul.make_args(rest) if f is not roots[0]))
+    if not (P.free_symbols and P.is_polynomial(*symbols) and M.is_polynomial(*symbols)):
+        return None
+    degree_m = sp.Poly(M, *symbols).total_degree()
+    if len(_homogeneous_parts(M, symbols)) != 1:
+        return None
+    parts = _homogeneous_parts(P, symbols)
+    top = max(parts)
+    for N, k in units + [(sp.Integer(1), 0)]:
+        if k == 0 and len(parts) > 1:
+            continue
+        if k and any((top - d) % k for d in parts) or (k and (top - 2 * degree_m) % k):
+            continue
+        P_h = sp.Add(*(part * N ** ((top - d) // k if k else 0) for d, part in parts.items()))
+        m = (top - 2 * degree_m) // k if k else 0
+        if m < 0 or (not k and top != 2 * degree_m):
+            continue
+        split = _split(sp.factor(sp.together(M**2 * N**m / P_h)), symbols)
+        if split is not None:
+            return c * (split[0] + split[1]) / 2
+    return None
+
+
+def _split(Q: sp.Expr, symbols: list) -> tuple[sp.Expr, sp.Expr] | None:
+    """Q = R1 * R2 with R1, R2 homogeneous of degree 0, both positive and equal at (1, ..., 1); among such splits
+    the one that keeps most numerator factors with a denominator factor sharing their variables."""
+    ones = {x: 1 for x in symbols}
+    num, den = sp.fraction(Q)
+    const_n, nf = sp.factor_list(num, *symbols)
+    const_d, df = sp.factor_list(den, *symbols)
+    factors = [(f, 1) for f, e in nf for _ in range(e)] + [(f, -1) for f, e in df for _ in range(e)]
+    if not 2 <= len(factors) <= MAX_FACTORS:
+        return None
+    const = sp.Rational(const_n) / sp.Rational(const_d)
+    best = None
+    for mask in range(1, 2 ** len(factors) - 1):
+        groups = ([], [])
+        for i, (f, sign) in enumerate(factors):
+            groups[(mask >> i) & 1].append((f, sign))
+        if any(sum(sign * sp.Poly(f, *symbols).total_degree() for f, sign in g) for g in groups):
+            continue
+        G = [sp.Mul(*(f**sign for f, sign in g)) for g in groups]
+        values = [g.xreplace(ones) for g in G]
+        if not all(v.is_Rational and v > 0 for v in values):
+            continue
+        square = const * values[1] / values[0]  # R1 = s*G1, R2 = (const/s)*G2 with s^2 = const*G2(1)/G1(1)
+        s = sp.sqrt(square)
+        if not s.is_Rational:
+            continue
+        shared = sum(bool(f.free_symbols & h.free_symbols) for g in groups for f, a in g for h, b in g if a > 0 > b)
+        if best is None or shared > best[0]:
+            best = (shared, s * G[0], const / s * G[1])
+    return None if best is None else (best[1], best[2])
