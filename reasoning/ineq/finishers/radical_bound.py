@@ -139,16 +139,16 @@ def _amgm_split(term: sp.Expr, symbols: list, units: list[tuple[sp.Expr, int]]) 
         return None
     parts = _homogeneous_parts(P, symbols)
     top = max(parts)
-    for N, k in units + [(sp.Integer(1), 0)]:
-        if k == 0 and len(parts) > 1:
-            continue
-        if k and any((top - d) % k for d in parts) or (k and (top - 2 * degree_m) % k):
-            continue
-        P_h = sp.Add(*(part * N ** ((top - d) // k if k else 0) for d, part in parts.items()))
-        m = (top - 2 * degree_m) // k if k else 0
-        if m < 0 or (not k and top != 2 * degree_m):
-            continue
-        split = _split(sp.factor(sp.together(M**2 * N**m / P_h)), symbols)
+    if len(parts) == 1 and top == 2 * degree_m:  # already homogeneous of degree 0: no constraint needed
+        candidates = [M**2 / P]
+    else:  # each part of P times N^j up to degree `top`, then N^m to bring M^2/P_h to degree 0
+        candidates = [M**2 * N ** ((top - 2 * degree_m) // k) / sp.Add(*(part * N ** ((top - d) // k)
+                                                                           for d, part in parts.items()))
+                      for N, k in units
+                      if all((top - d) % k == 0 for d in parts) and (top - 2 * degree_m) % k == 0
+                      and top >= 2 * degree_m]
+    for Q in candidates:
+        split = _split(sp.factor(sp.together(Q)), symbols)
         if split is not None:
             return c * (split[0] + split[1]) / 2
     return None
