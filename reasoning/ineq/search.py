@@ -57,6 +57,7 @@ class _Node:
     conj: tuple | None = None
     dsq: tuple | None = None
     mul: dict | None = None  # a positive multiplier M for the *_mul finishers (M * goal is built only if tried)
+    radical: tuple | None = None  # `radical_bounds(state)`, found when the actions are listed, used if tried
     features: dict = field(default_factory=dict)
     index: int = 0  # order of creation in the search (children come after their parent)
 
@@ -163,8 +164,10 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
     from reasoning.ineq.finishers.tangent import tangent_bounds
     if node.depth == 0 and tangent_bounds(node.state) is not None:  # tangent trick, nested proofs
         out.append("tangent")
-    if g is None and radical_bounds(node.state) is not None:  # Cauchy scaling of radicals, nested proofs
-        out.append("radical_bound")
+    if g is None:
+        node.radical = radical_bounds(node.state)
+        if node.radical is not None:  # Cauchy / AM-GM scaling of radicals, nested proofs
+            out.append("radical_bound")
     return out
 
 
@@ -179,7 +182,7 @@ def _run_finisher(action: str, node: _Node, deadline: float) -> tuple[dict | Non
         return tangent_proof(node.state, deadline), None, "1"
     if action == "radical_bound":
         from reasoning.ineq.finishers.radical_bound import radical_bound_proof
-        return radical_bound_proof(node.state, deadline), None, "1"
+        return radical_bound_proof(node.state, node.radical, deadline), None, "1"
     base = {"lp": lp_certificate, "buffalo": buffalo_certificate, "sos": sos_certificate}[action.split("_")[0]]
     finisher = lambda goal: base(goal, deadline=deadline)
     if action.endswith("_hom"):

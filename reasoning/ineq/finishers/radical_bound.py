@@ -31,7 +31,8 @@ MAX_FACTORS = 8  # factors of R1 * R2 distributed between R1 and R2 (2^8 splits 
 
 
 def radical_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Expr] | None:
-    """([(term, lower bound)], rest) for the goal's terms c*sqrt(quadratic form), or None when it has none."""
+    """([(term, lower bound)], rest), or None: the tangent-plane bounds of the terms c*sqrt(quadratic form), c > 0,
+    and the AM-GM bounds of the terms c*M/sqrt(P), c < 0 (each bound <= its term; see the module doc)."""
     if _ACTIVE or state.strict or len(state.names) > MAX_VARS or any(d != "positive" for _, d in state.domains):
         return None
     symbols = [state.symbols[x] for x in state.names]
@@ -53,8 +54,9 @@ def radical_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Expr
             continue
         gradient = sum(sp.diff(P, x).xreplace(ones) * x for x in symbols)
         bounds.append((term, c * gradient / (2 * sp.sqrt(at_one))))
+    units = _unit_forms(state, symbols)
     for term in args:
-        found = _amgm_split(term, symbols, _unit_forms(state, symbols))
+        found = _amgm_split(term, symbols, units)
         if found is not None:
             bounds.append((term, found))
     if not bounds:
@@ -69,13 +71,10 @@ def radical_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Expr
     return bounds, sp.Add(*rest, *(b for _, b in bounds))
 
 
-def radical_bound_proof(state: State, deadline: float) -> dict | None:
-    """A `bounds` proof with nested certificates, or None."""
+def radical_bound_proof(state: State, found: tuple, deadline: float) -> dict | None:
+    """A `bounds` proof with nested certificates for `found = radical_bounds(state)`, or None."""
     from reasoning.ineq.checker import _Invalid, bound_problem, square_claim
 
-    found = radical_bounds(state)
-    if found is None:
-        return None
     bounds, rest = found
     try:
         entries, goals = [], []
@@ -84,7 +83,7 @@ def radical_bound_proof(state: State, deadline: float) -> dict | None:
             old, new = parse_math(old_text, state.symbols), parse_math(new_text, state.symbols)
             if old != term or new != bound:
                 return None
-            square = sp.Add.make_args(term)[0].as_coeff_Mul()[0] > 0  # a lower bound of c*sqrt(P), c > 0
+            square = term.as_coeff_Mul()[0] > 0  # the tangent plane of c*sqrt(P), c > 0
             entries.append({"old": old_text, "new": new_text, "by": "square" if square else "nested"})
             goals.append(bound_problem(state, square_claim(old, new) if square else f"{old_text} >= {new_text}"))
         rest_text = sp.sstr(rest)
