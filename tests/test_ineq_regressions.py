@@ -157,3 +157,24 @@ def test_identity_whose_radicals_cancel_only_after_expansion_is_proved_not_refut
     assert result.status == "proved" and check_certificate(result.certificate, expected=problem).valid
     off = Problem(id="t", vars=("u", "v", "w"), domain="positive", goal=goal.replace("sqrt(2)*w >= 0", "2*w >= 0"))
     assert prove(off, ProverConfig(timeout_s=30)).status == "refuted"
+
+
+def test_one_finisher_attempt_cannot_take_the_whole_time_limit():
+    # Bug: a finisher got the search's own deadline. On sqrt(a) + sqrt(b) + sqrt(c) <= a + b + c with abc = 1, after
+    # a = x^2 (...), the SDP of sos_mul never rounds to an exact certificate and kept solving and rounding until
+    # the deadline, so the search timed out although lp_dsq on the next goal proves it in a fraction of a second.
+    # A policy that tries that SDP first (the learned one did) must still find the proof.
+    from reasoning.ineq.policy import HeuristicPolicy, Policy
+
+    class SdpFirst(Policy):
+        def score(self, f, action):
+            if f["depth"] == 0:
+                return 0.0 if action == "power_sub_all" else 10.0 + HeuristicPolicy().score(f, action)
+            return 0.0 if action == "sos_mul" else 1.0 + HeuristicPolicy().score(f, action)
+
+    problem = Problem(id="r", vars=("a", "b", "c"), domain="positive", constraints=("a*b*c = 1",),
+                      goal="sqrt(a) + sqrt(b) + sqrt(c) <= a + b + c")
+    result = prove(problem, ProverConfig(timeout_s=20, counterexample_samples=200), policy=SdpFirst())
+    assert [a for _, a, _ in result.trace][:2] == ["power_sub_all", "sos_mul"]
+    assert result.trace[1][2] == 0  # the SDP attempt failed within its share of the time
+    assert result.status == "proved" and check_certificate(result.certificate).valid

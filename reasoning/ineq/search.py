@@ -22,6 +22,7 @@ from reasoning.ineq.checker import check_certificate
 from reasoning.ineq.config import ProverConfig
 from reasoning.ineq.finishers.common import DeadlineReached, Goal, add, degree, is_homogeneous, mul
 from reasoning.ineq.finishers.common import poly_str
+from reasoning.ineq.goal_features import prefixed
 from reasoning.ineq.normalize import (
     apply_macro, candidate_steps, conjugate, difference_of_squares, goal_of, homogenize,
 )
@@ -83,7 +84,8 @@ def _state_key(state: State) -> str:
                  sorted((show(g), s) for g, s in state.inequalities), state.strict))
 
 
-def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
+def _make_node(state: State, steps: list[dict], depth: int, goal_features: bool = False) -> _Node:
+    """A search node; `goal_features` adds the features of each finisher's target goal (`_target_features`)."""
     node = _Node(state, steps, depth)
     f = {"nvars": len(state.names), "depth": depth, "equalities": len(state.equalities),
          "inequalities": len(state.inequalities), "real_domain": float(any(d == "real" for _, d in state.domains)),
@@ -110,10 +112,26 @@ def _make_node(state: State, steps: list[dict], depth: int) -> _Node:
                  homogeneous=float(is_homogeneous(g.poly)), symmetric=float(_symmetric(g)),
                  neg_fraction=sum(c < 0 for c in g.poly.values()) / max(len(g.poly), 1),
                  slack=relative_slack(g.poly, g.nonneg))
+        if goal_features:
+            f.update(_target_features(node))
     else:
         f.update(radicals=1.0)
     node.features = f
     return node
+
+
+def _target_features(node: _Node) -> dict[str, float]:
+    """Features of the goals the finishers would run on, under the prefixes of `policy.TARGET_PREFIXES`."""
+    out = prefixed("g_", node.goal)
+    if node.hom is not None:
+        out.update(prefixed("h_", node.hom[0]))
+    if node.dsq is not None:
+        out.update(prefixed("d_", node.dsq[2][0] if node.dsq[2] is not None else node.dsq[0]))
+    if node.conj is not None:
+        out.update(prefixed("c_", node.conj[0]))
+    if node.mul is not None:
+        out.update(prefixed("m_", replace(node.goal, poly=mul(node.goal.poly, node.mul))))
+    return out
 
 
 def _with_multiplier(goal: Goal) -> dict | None:
@@ -208,6 +226,18 @@ def _run_finisher(action: str, node: _Node, deadline: float) -> tuple[dict | Non
     return finisher(node.goal), None, "1"
 
 
+# One finisher attempt may use at most this share of the time left, so that an attempt that cannot converge (an SDP
+# whose exact rounding keeps failing) leaves time for the other actions: prod1_sqrt_sum's sos_dsq took 52 s of a 60 s
+# limit and the search timed out where a later lp_dsq proves it in 0.1 s. The longest proof in the bundled set
+# (USAMO 2001's sos_mul, 21 s, tried 4 s in) needs well under half of what is left.
+ATTEMPT_SHARE = 0.5
+
+
+def _attempt_deadline(deadline: float) -> float:
+    now = time.monotonic()
+    return now + ATTEMPT_SHARE * max(deadline - now, 0.0)
+
+
 def make_policy(config: ProverConfig) -> Policy:
     if config.policy == "learned":
         return LearnedPolicy.load(config.policy_path)
@@ -232,6 +262,9 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     trace: list = []  # (features, action, outcome, node id, child id): outcome 1 proved, 0 failed, -1 substitution
     ids = itertools.count()
     seen: set[str] = set()
+    # the target-goal features cost milliseconds per node: computed for a policy that reads them, and for exploring
+    # searches, whose traces are the learned policy's training data
+    goal_features = policy.uses_goal_features or config.explore
 
     def push(node: _Node) -> None:
         moves = [(a, None) for a in _actions(node, config)]
@@ -240,7 +273,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
         for name, macro in moves:
             heapq.heappush(frontier, (policy.score(node.features, name), next(counter), node, name, macro))
 
-    root = _make_node(initial_state(parsed), [], 0)
+    root = _make_node(initial_state(parsed), [], 0, goal_features)
     root.index = next(ids)
     seen.add(_state_key(root.state))
     push(root)
@@ -262,7 +295,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
                     nodes -= 1
                     continue
                 seen.add(key)
-                child = _make_node(state, node.steps + macro, node.depth + 1)
+                child = _make_node(state, node.steps + macro, node.depth + 1, goal_features)
             except (StepError, ValueError) as error:
                 trace.append((node.features, action, 0, node.index, None))
                 last_error = str(error)
@@ -271,9 +304,14 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             trace.append((node.features, action, -1, node.index, child.index))
             push(child)
             continue
+        deadline = start + config.timeout_s
         try:
-            proof, extra, multiplier = _run_finisher(action, node, start + config.timeout_s)
+            proof, extra, multiplier = _run_finisher(action, node, _attempt_deadline(deadline))
         except DeadlineReached:
+            if time.monotonic() < deadline:  # this attempt's share ran out, not the search's time
+                trace.append((node.features, action, 0, node.index, None))
+                last_error = f"{action} ran out of its share of the time"
+                continue
             cut_by_deadline = True
             break
         except (ValueError, ArithmeticError) as error:  # a numerical failure of one attempt, not of the search

@@ -28,6 +28,10 @@ from reasoning.ineq.finishers.common import (
 
 MAX_GRAM_ENTRIES = 1500  # unknowns in the SDP; larger goals are left to other finishers
 ROUNDINGS = (10**6, 10**9, 10**4)
+# SCS, the fallback solver, gets at most this long per solve: it converges in under 2 s where it helps (Poland 1991,
+# USAMO 2001), and where it does not it ran until the search's deadline (prod1_sqrt_sum's sos_dsq: 52 s of a 60 s
+# limit, taking the time the proof found by the other actions needed)
+SCS_TIME_LIMIT = 5.0
 FACIAL_ROUNDS = 3  # SDP solves per attempt: the first, then after dropping basis elements with a ~0 diagonal
 
 
@@ -344,10 +348,11 @@ def _solve_numeric(goal, blocks, products, slack, rows, remaining, free=()):
         left = None if remaining is None else remaining - (time.monotonic() - started)
         if left is not None and left <= 0.1:
             return None
-        options = {} if left is None else ({"time_limit": left} if solver == cp.CLARABEL
-                                           else {"time_limit_secs": left})
-        if solver == cp.SCS:
-            options.update(eps=1e-9, max_iters=100000)
+        if solver == cp.CLARABEL:
+            options = {} if left is None else {"time_limit": left}
+        else:
+            options = {"time_limit_secs": SCS_TIME_LIMIT if left is None else min(left, SCS_TIME_LIMIT),
+                       "eps": 1e-9, "max_iters": 100000}
         try:
             problem.solve(solver=solver, **options)
         except (cp.error.SolverError, ValueError, ArithmeticError):

@@ -1,0 +1,88 @@
+"""Cheap features of a finisher's goal polynomial, for ranking actions (never for deciding anything).
+
+They describe what the AM-GM / Schur LP and the SOS finisher can use: how many of the negative terms lie in the
+convex hull of the usable positive terms (an AM-GM certificate needs every one of them there), how many positive
+terms a real-domain goal cannot use (odd powers of real variables), whether the goal is cyclic but not symmetric,
+and whether it is tight at (1, ..., 1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from reasoning.ineq.finishers.common import Goal, PolyDict
+
+HULL_LIMIT = 40  # negative terms checked for hull membership (a sample of them beyond this)
+
+
+def _even_ok(m: tuple, nonneg: tuple[bool, ...]) -> bool:
+    return all(ok or e % 2 == 0 for e, ok in zip(m, nonneg))
+
+
+def _in_hull(points: np.ndarray, target: np.ndarray) -> bool:
+    from scipy.optimize import linprog
+
+    k = points.shape[0]
+    A = np.vstack([points.T, np.ones((1, k))])
+    b = np.concatenate([target, [1.0]])
+    res = linprog(np.zeros(k), A_eq=A, b_eq=b, bounds=[(0, None)] * k, method="highs")
+    return res.status == 0
+
+
+def _small_cover(points: np.ndarray, target: np.ndarray) -> bool:
+    """target is a convex combination of at most 3 of the points (what the LP's AM-GM columns offer)."""
+    import itertools
+
+    k = points.shape[0]
+    if any(np.array_equal(p, target) for p in points):
+        return True
+    for size in (2, 3):
+        if size == 3 and k > 24:
+            break
+        combos = np.array(list(itertools.combinations(range(k), size)))
+        if not len(combos):
+            continue
+        A = np.concatenate([points[combos].transpose(0, 2, 1), np.ones((len(combos), 1, size))], axis=1)
+        b = np.concatenate([target, [1.0]])
+        w = np.einsum("cij,j->ci", np.linalg.pinv(A), b)
+        ok = (w >= -1e-9).all(axis=1) & (np.abs(np.einsum("cij,cj->ci", A, w) - b).max(axis=1) < 1e-9)
+        if ok.any():
+            return True
+    return False
+
+
+def _shift(m: tuple, k: int) -> tuple:
+    return m[k:] + m[:k]
+
+
+def goal_features(poly: PolyDict, nonneg: tuple[bool, ...]) -> dict[str, float]:
+    pos = [m for m, c in poly.items() if c > 0]
+    neg = [m for m, c in poly.items() if c < 0]
+    usable = [m for m in pos if _even_ok(m, nonneg)]
+    f = {"odd_pos": (len(pos) - len(usable)) / max(len(pos), 1),
+         "neg_terms": math.log1p(len(neg))}
+    if neg and usable:
+        pts = np.array(usable, dtype=float)
+        step = max(1, len(neg) // HULL_LIMIT)
+        checked = sorted(neg)[::step]
+        in_hull = [t for t in checked if _in_hull(pts, np.array(t, dtype=float))]
+        f["hull_cover"] = len(in_hull) / len(checked)
+        # a term outside the hull is outside the hull of any 3 points too
+        f["small_cover"] = sum(_small_cover(pts, np.array(t, dtype=float)) for t in in_hull) / len(checked)
+    else:
+        f["hull_cover"] = f["small_cover"] = 1.0 if not neg else 0.0
+    total = sum(abs(float(c)) for c in poly.values()) or 1.0
+    f["tight_center"] = float(abs(sum(float(c) for c in poly.values())) / total < 1e-12)
+    n = len(nonneg)
+    cyclic = n >= 3 and all(poly.get(_shift(m, 1)) == c for m, c in poly.items())
+    swapped = {tuple([m[1], m[0], *m[2:]]): c for m, c in poly.items()} if n >= 2 else poly
+    f["cyclic_only"] = float(cyclic and swapped != poly)
+    return f
+
+
+def prefixed(prefix: str, goal: Goal | None) -> dict[str, float]:
+    if goal is None:
+        return {}
+    return {f"{prefix}{k}": v for k, v in goal_features(goal.poly, goal.nonneg).items()}
