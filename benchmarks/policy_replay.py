@@ -23,7 +23,6 @@ import hashlib
 import heapq
 import itertools
 import json
-import math
 import sys
 import time
 from collections import Counter
@@ -32,14 +31,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import reasoning.ineq.search as search  # noqa: E402
-from reasoning.ineq.policy import HeuristicPolicy, LearnedPolicy, is_finisher  # noqa: E402
+from reasoning.ineq.policy import HeuristicPolicy, LearnedPolicy  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ineq_bench import split_of  # noqa: E402  (the same train/held-out split)
 
 UNTRIED_SECONDS = 1.0
 MAX_NODES, LIMIT_S = 64, 60.0
-
-
-def split_of(problem_id: str) -> str:  # the same split as benchmarks/ineq_bench.py
-    return "train" if int(hashlib.sha256(problem_id.encode()).hexdigest(), 16) % 2 == 0 else "heldout"
 
 
 def collect(out: Path, timeout: float) -> None:
@@ -152,15 +150,6 @@ def samples(trees: dict, ids: list[str]) -> list[tuple[dict, str, int]]:
     return out
 
 
-def scorer(policy: LearnedPolicy, substitution_cost: float, share: float):
-    heuristic = HeuristicPolicy()
-
-    def score(f, action):
-        extra = 0.0 if is_finisher(action) else substitution_cost
-        return -math.log(policy.probability(f, action) + 1e-6) + extra + share * heuristic.score(f, action)
-    return score
-
-
 def report(path: Path) -> None:
     trees = load(path)
     parts = {p: sorted(i for i in trees if split_of(i) == p) for p in ("train", "heldout")}
@@ -179,9 +168,9 @@ def report(path: Path) -> None:
                 cv = 0
                 for k in (0, 1):
                     fit = LearnedPolicy.train(samples(trees, [i for i in train if fold[i] != k]), l2=l2)
-                    cv += total(trees, [i for i in train if fold[i] == k], scorer(fit, substitution_cost, share))[1]
+                    cv += total(trees, [i for i in train if fold[i] == k], LearnedPolicy(fit.weights, substitution_cost=substitution_cost, heuristic_share=share).score)[1]
                 fit = LearnedPolicy.train(samples(trees, train), l2=l2)
-                solved, n = total(trees, parts["heldout"], scorer(fit, substitution_cost, share))
+                solved, n = total(trees, parts["heldout"], LearnedPolicy(fit.weights, substitution_cost=substitution_cost, heuristic_share=share).score)
                 print(f"{l2:7.0e} {substitution_cost:5.2f} {share:5.2f} | {cv:8d} | {solved:3d}, {n}", flush=True)
 
 

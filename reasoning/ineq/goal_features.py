@@ -12,13 +12,10 @@ import math
 
 import numpy as np
 
+from reasoning.ineq.finishers.amgm_lp import _even_ok
 from reasoning.ineq.finishers.common import Goal, PolyDict
 
 HULL_LIMIT = 40  # negative terms checked for hull membership (a sample of them beyond this)
-
-
-def _even_ok(m: tuple, nonneg: tuple[bool, ...]) -> bool:
-    return all(ok or e % 2 == 0 for e, ok in zip(m, nonneg))
 
 
 def _in_hull(points: np.ndarray, target: np.ndarray) -> bool:

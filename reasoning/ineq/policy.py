@@ -131,6 +131,8 @@ class LearnedPolicy(Policy):
 
     weights: np.ndarray
     name: str = "learned"
+    substitution_cost: float = SUBSTITUTION_COST
+    heuristic_share: float = HEURISTIC_SHARE
     uses_goal_features = True
 
     def probability(self, f: dict[str, float], action: str) -> float:
@@ -139,8 +141,9 @@ class LearnedPolicy(Policy):
 
     def score(self, f: dict[str, float], action: str) -> float:
         # the heuristic share also keeps a sensible order among actions the training data never showed
-        extra = 0.0 if is_finisher(action) else SUBSTITUTION_COST
-        return -math.log(self.probability(f, action) + 1e-6) + extra + HEURISTIC_SHARE * HeuristicPolicy().score(f, action)
+        extra = 0.0 if is_finisher(action) else self.substitution_cost
+        return (-math.log(self.probability(f, action) + 1e-6) + extra
+                + self.heuristic_share * HeuristicPolicy().score(f, action))
 
     @classmethod
     def train(cls, samples: list[tuple[dict, str, int]], l2: float = DEFAULT_L2, steps: int = 3000,
