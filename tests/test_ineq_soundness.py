@@ -59,3 +59,23 @@ def test_running_out_of_time_is_reported_as_timeout_not_as_exhausted_search():
     # the tangent trick needs >= 1 s left for its nested searches: with 0.5 s it must say timeout, never "unknown"
     result = prove(imo2001, ProverConfig(timeout_s=0.5, counterexample_samples=100))
     assert result.status == "timeout" and result.seconds < 30
+
+
+def test_violation_the_random_points_miss_is_found_by_the_optimisation_after_the_first_action(monkeypatch):
+    from reasoning.ineq.numeric import CounterexampleSearch
+
+    # fails only within ~1e-3 of a = b = c: no sampled point violates it, the local optimisation does
+    problem = Problem(id="f", vars=tuple("abc"), domain="positive",
+                      goal="a/(b + c) + b/(c + a) + c/(a + b) >= 3/2 + 1/1000000")
+    assert CounterexampleSearch(problem.parse(), samples=3000).sampled() is None
+    result = prove(problem, ProverConfig(timeout_s=8))
+    assert result.status == "refuted" and result.nodes >= 1
+
+    # a true goal proved by its first action never pays for the optimisation
+    calls = []
+    real = CounterexampleSearch.optimised
+    monkeypatch.setattr(CounterexampleSearch, "optimised", lambda self, *a: calls.append(1) or real(self, *a))
+    true = Problem(id="t", vars=tuple("abc"), domain="positive", goal="a^2 + b^2 + c^2 >= a*b + b*c + c*a")
+    result = prove(true, ProverConfig(timeout_s=8))
+    assert result.status == "proved" and result.nodes == 1 and calls == []
+    assert prove(problem, ProverConfig(timeout_s=8)).status == "refuted" and calls == [1]

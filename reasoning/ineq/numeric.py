@@ -127,28 +127,54 @@ class _Feasibility:
         return x
 
 
+class CounterexampleSearch:
+    """The two stages of the search, so a caller can pay for the cheap one first and the costly one only if needed.
+
+    `sampled()` evaluates the goal at `samples` random feasible points at once (milliseconds); `optimised()` runs a
+    short Nelder-Mead from the worst of them (about 0.1 s, most of the time a true easy inequality takes to prove).
+    """
+
+    def __init__(self, parsed: ParsedProblem, samples: int = 4000, seed: int = 0):
+        self.parsed = parsed
+        self.f = sp.lambdify(parsed.symbols, parsed.goal_expr, "numpy")
+        self.feasible = _Feasibility(parsed)
+        self.x = self.feasible(_samples(parsed, samples, np.random.default_rng(seed)))
+        self.worst = np.zeros(0, dtype=int)
+        if len(self.x) == 0:
+            return
+        # rounding error is relative to the size of the terms as written too: an identity whose terms cancel only
+        # after expansion (sqrt(2)*(u + v)/2 + ... - sqrt(2)*u - ... = 0) has no expanded terms to measure it against
+        written = sp.Add.make_args(parsed.goal_expr) + sp.Add.make_args(sp.expand(parsed.goal_expr))
+        scale_expr = sp.lambdify(parsed.symbols, sum(abs(t) for t in written), "numpy")
+        x = self.x
+        with np.errstate(all="ignore"):
+            self.values = np.asarray(self.f(*x.T), dtype=complex) * np.ones(len(x))
+            scales = np.abs(np.asarray(scale_expr(*x.T), dtype=complex)) * np.ones(len(x)) + 1e-12
+        real = np.abs(self.values.imag) < 1e-9
+        self.rel = np.where(real & np.isfinite(self.values.real), self.values.real / scales.real, np.inf)
+        self.worst = np.argsort(self.rel)
+
+    def sampled(self) -> Counterexample | None:
+        """The worst sampled point, if it violates the goal."""
+        if len(self.worst) == 0:
+            return None
+        i = self.worst[0]
+        if self.rel[i] < -TOLERANCE and not self.parsed.strict or self.rel[i] <= -TOLERANCE:
+            return _found(self.parsed, self.x[i], self.values[i].real)
+        return None
+
+    def optimised(self, starts: int = 4) -> Counterexample | None:
+        """A violating point found by local optimisation from the `starts` worst samples."""
+        if len(self.worst) == 0 or starts <= 0:
+            return None
+        return _optimise(self.parsed, self.f, self.feasible, self.x[self.worst[:starts]])
+
+
 def find_counterexample(parsed: ParsedProblem, samples: int = 4000, seed: int = 0,
                         optimise: int = 4) -> Counterexample | None:
     """Search for a point violating the goal; None when none is found."""
-    rng = np.random.default_rng(seed)
-    f = sp.lambdify(parsed.symbols, parsed.goal_expr, "numpy")
-    # rounding error is relative to the size of the terms as written too: an identity whose terms cancel only after
-    # expansion (sqrt(2)*(u + v)/2 + ... - sqrt(2)*u - ... = 0) has no expanded terms to measure it against
-    written = sp.Add.make_args(parsed.goal_expr) + sp.Add.make_args(sp.expand(parsed.goal_expr))
-    scale_expr = sp.lambdify(parsed.symbols, sum(abs(t) for t in written), "numpy")
-    feasible = _Feasibility(parsed)
-    x = feasible(_samples(parsed, samples, rng))
-    if len(x) == 0:
-        return None
-    with np.errstate(all="ignore"):
-        values = np.asarray(f(*x.T), dtype=complex) * np.ones(len(x))
-        scales = np.abs(np.asarray(scale_expr(*x.T), dtype=complex)) * np.ones(len(x)) + 1e-12
-    real = np.abs(values.imag) < 1e-9
-    rel = np.where(real & np.isfinite(values.real), values.real / scales.real, np.inf)
-    worst = np.argsort(rel)
-    if rel[worst[0]] < -TOLERANCE and not parsed.strict or rel[worst[0]] <= -TOLERANCE:
-        return _found(parsed, x[worst[0]], values[worst[0]].real)
-    return _optimise(parsed, f, feasible, x[worst[:optimise]])
+    search = CounterexampleSearch(parsed, samples, seed)
+    return search.sampled() or search.optimised(optimise)
 
 
 def _optimise(parsed: ParsedProblem, f, feasible: _Feasibility, starts: np.ndarray) -> Counterexample | None:

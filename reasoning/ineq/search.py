@@ -1,8 +1,8 @@
 """Best-first search over substitution steps and finishers, with a per-problem time limit.
 
 Nodes are goal states; edges are actions (a substitution macro or a finisher attempt), ranked by a `Policy`.
-A goal with a numerical counterexample is refuted before any search (every step is an equivalence, so a
-counterexample anywhere refutes the root). Every certificate is re-checked by `checker.check_certificate` before
+A goal with a numerical counterexample is refuted (every step is an equivalence, so a counterexample anywhere
+refutes the root): random points are tried before any search, a local optimisation after the first action fails. Every certificate is re-checked by `checker.check_certificate` before
 the result says 'proved'.
 """
 
@@ -250,13 +250,14 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     policy = policy or make_policy(config)
     start = time.monotonic()
     parsed = problem.parse()
+    refutation = None  # the counterexample search's costly stage, still to run
     if config.counterexample_samples:
-        from reasoning.ineq.numeric import find_counterexample
+        from reasoning.ineq.numeric import CounterexampleSearch
 
-        found = find_counterexample(parsed, samples=config.counterexample_samples, seed=config.seed)
+        refutation = CounterexampleSearch(parsed, samples=config.counterexample_samples, seed=config.seed)
+        found = refutation.sampled()
         if found is not None:
-            return ProofResult("refuted", seconds=time.monotonic() - start, counterexample=found.point,
-                               message=f"goal is {found.value:.3g} at {found.point}")
+            return _refuted(found, 0, start)
     frontier: list = []
     counter = itertools.count()
     trace: list = []  # (features, action, outcome, node id, child id): outcome 1 proved, 0 failed, -1 substitution
@@ -280,6 +281,12 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     nodes, last_error, cut_by_deadline = 0, "", False
     first: ProofResult | None = None
     while frontier and nodes < config.max_nodes:
+        if refutation is not None and nodes:
+            # the local optimisation costs about as much as proving an easy goal, so it runs only once the first
+            # action has failed; a true goal proved by its first action never pays for it
+            found, refutation = refutation.optimised(), None
+            if found is not None:
+                return _refuted(found, nodes, start)
         if time.monotonic() - start > config.timeout_s:
             if first is not None:
                 break
@@ -336,10 +343,18 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             break
     if first is not None:
         return replace(first, trace=_clean(trace))
+    found = refutation.optimised() if refutation is not None else None  # the search ended after one action
+    if found is not None:
+        return _refuted(found, nodes, start)
     out_of_time = cut_by_deadline or time.monotonic() - start > config.timeout_s
     status = "unknown" if (not frontier or nodes >= config.max_nodes) and not out_of_time else "timeout"
     return ProofResult(status, nodes=nodes, seconds=time.monotonic() - start, message=last_error,
                        trace=_clean(trace))
+
+
+def _refuted(found, nodes: int, start: float) -> ProofResult:
+    return ProofResult("refuted", nodes=nodes, seconds=time.monotonic() - start, counterexample=found.point,
+                       message=f"goal is {found.value:.3g} at {found.point}")
 
 
 def _clean(trace: list) -> list:
