@@ -1,7 +1,8 @@
 """Numerical counterexample search: vectorised random sampling plus a short local optimisation.
 
-Used to prune false goals before any proof attempt and by the dataset sanity test. It can only ever *refute*: a
-point where the goal fails by more than a relative tolerance. Finding nothing proves nothing.
+Used by the search to refute false goals (sampling before any proof attempt, the optimisation once the first
+attempt has failed) and by the dataset sanity test. It can only ever *refute*: a point where the goal fails by more
+than a relative tolerance. Finding nothing proves nothing.
 
 Sampling: positive variables are exp(normal), nonnegative ones are sometimes set to exactly 0, real ones are
 normal; one equality of the form L = k with L homogeneous is met by scaling each point; points violating an

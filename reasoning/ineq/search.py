@@ -2,8 +2,8 @@
 
 Nodes are goal states; edges are actions (a substitution macro or a finisher attempt), ranked by a `Policy`.
 A goal with a numerical counterexample is refuted (every step is an equivalence, so a counterexample anywhere
-refutes the root): random points are tried before any search, a local optimisation after the first action fails. Every certificate is re-checked by `checker.check_certificate` before
-the result says 'proved'.
+refutes the root): random points are tried before any search, a local optimisation once the first action has
+failed. Every certificate is re-checked by `checker.check_certificate` before the result says 'proved'.
 """
 
 from __future__ import annotations
@@ -281,7 +281,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     nodes, last_error, cut_by_deadline = 0, "", False
     first: ProofResult | None = None
     while frontier and nodes < config.max_nodes:
-        if refutation is not None and nodes:
+        if refutation is not None and nodes and first is None:
             # the local optimisation costs about as much as proving an easy goal, so it runs only once the first
             # action has failed; a true goal proved by its first action never pays for it
             found, refutation = refutation.optimised(), None
