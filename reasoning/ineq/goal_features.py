@@ -8,6 +8,7 @@ and whether it is tight at (1, ..., 1).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -30,8 +31,6 @@ def _in_hull(points: np.ndarray, target: np.ndarray) -> bool:
 
 def _small_cover(points: np.ndarray, target: np.ndarray) -> bool:
     """target is a convex combination of at most 3 of the points (what the LP's AM-GM columns offer)."""
-    import itertools
-
     k = points.shape[0]
     if any(np.array_equal(p, target) for p in points):
         return True

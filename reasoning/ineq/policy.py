@@ -107,6 +107,7 @@ class TunedPolicy(Policy):
         return _TUNED_COST.get(action, _SUBSTITUTION_COST) + _goal_cost(f, action)
 
 
+_HEURISTIC = HeuristicPolicy()  # stateless; shared by every LearnedPolicy.score call
 FINISHER_FAMILIES = ("lp", "buffalo", "sos")
 # Chosen by 2-fold cross-validation on the training split only, replaying recorded search trees (see the notes of
 # issue 5): the L2 strength, a fixed extra cost for substitutions (a failed finisher costs one node, a substitution
@@ -143,7 +144,7 @@ class LearnedPolicy(Policy):
         # the heuristic share also keeps a sensible order among actions the training data never showed
         extra = 0.0 if is_finisher(action) else self.substitution_cost
         return (-math.log(self.probability(f, action) + 1e-6) + extra
-                + self.heuristic_share * HeuristicPolicy().score(f, action))
+                + self.heuristic_share * _HEURISTIC.score(f, action))
 
     @classmethod
     def train(cls, samples: list[tuple[dict, str, int]], l2: float = DEFAULT_L2, steps: int = 3000,

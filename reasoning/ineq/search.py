@@ -27,7 +27,7 @@ from reasoning.ineq.normalize import (
     apply_macro, candidate_steps, conjugate, difference_of_squares, goal_of, homogenize,
 )
 from reasoning.ineq.numeric import relative_slack
-from reasoning.ineq.policy import HeuristicPolicy, LearnedPolicy, Policy, TunedPolicy
+from reasoning.ineq.policy import TARGET_PREFIXES, HeuristicPolicy, LearnedPolicy, Policy, TunedPolicy
 from reasoning.ineq.problem import Problem
 from reasoning.ineq.transforms import State, StepError, initial_state, is_polynomial_state
 
@@ -121,17 +121,27 @@ def _make_node(state: State, steps: list[dict], depth: int, goal_features: bool 
 
 
 def _target_features(node: _Node) -> dict[str, float]:
-    """Features of the goals the finishers would run on, under the prefixes of `policy.TARGET_PREFIXES`."""
+    """Features of the goals the finishers would run on, under the prefixes of `policy.target_prefix`."""
     out = prefixed("g_", node.goal)
-    if node.hom is not None:
-        out.update(prefixed("h_", node.hom[0]))
-    if node.dsq is not None:
-        out.update(prefixed("d_", node.dsq[2][0] if node.dsq[2] is not None else node.dsq[0]))
-    if node.conj is not None:
-        out.update(prefixed("c_", node.conj[0]))
-    if node.mul is not None:
-        out.update(prefixed("m_", replace(node.goal, poly=mul(node.goal.poly, node.mul))))
+    for variant, prefix in TARGET_PREFIXES.items():
+        out.update(prefixed(prefix, _target_goal(node, variant)))
     return out
+
+
+def _target_goal(node: _Node, variant: str) -> Goal | None:
+    """The goal a finisher variant runs on ('' plain, 'hom', 'dsq', 'conj', 'mul'); None where the node has none."""
+    if variant == "hom":
+        return node.hom[0] if node.hom is not None else None
+    if variant == "conj":
+        return node.conj[0] if node.conj is not None else None
+    if variant == "mul":
+        return replace(node.goal, poly=mul(node.goal.poly, node.mul)) if node.mul is not None else None
+    if variant == "dsq":
+        if node.dsq is None:
+            return None
+        goal, _, hom = node.dsq
+        return hom[0] if hom is not None else goal
+    return node.goal
 
 
 def _with_multiplier(goal: Goal) -> dict | None:
@@ -202,28 +212,23 @@ def _run_finisher(action: str, node: _Node, deadline: float) -> tuple[dict | Non
         from reasoning.ineq.finishers.radical_bound import radical_bound_proof
         return radical_bound_proof(node.state, node.radical, deadline), None, "1"
     base = {"lp": lp_certificate, "buffalo": buffalo_certificate, "sos": sos_certificate}[action.split("_")[0]]
-    finisher = lambda goal: base(goal, deadline=deadline)
-    if action.endswith("_hom"):
-        goal, extra = node.hom
-        return finisher(goal), extra, "1"
-    if action.endswith("_conj"):
-        goal, M, extra = node.conj
-        proof = finisher(goal)
+    variant = action.split("_", 1)[1] if "_" in action else ""
+    proof = base(_target_goal(node, variant), deadline=deadline)
+    if variant == "hom":
+        return proof, node.hom[1], "1"
+    if variant == "conj":
+        _, M, extra = node.conj
         if proof is not None:  # the reduced goal lost one equality: re-index the finisher's multipliers
             j = next(i for i, h in enumerate(extra) if h)
             hs = list(proof.get("equality_multipliers", []))
             proof = {**proof, "equality_multipliers": hs[:j] + [{}] + hs[j:]}
         return proof, extra, poly_str(M, node.goal.names)
-    if action.endswith("_mul"):
-        M = node.mul
-        goal = replace(node.goal, poly=mul(node.goal.poly, M))
-        return finisher(goal), None, poly_str(M, node.goal.names)
-    if action.endswith("_dsq"):
-        goal, M, hom = node.dsq
-        if hom is not None:
-            return finisher(hom[0]), hom[1], poly_str(M, node.goal.names)
-        return finisher(goal), None, poly_str(M, node.goal.names)
-    return finisher(node.goal), None, "1"
+    if variant == "mul":
+        return proof, None, poly_str(node.mul, node.goal.names)
+    if variant == "dsq":
+        _, M, hom = node.dsq
+        return proof, hom[1] if hom is not None else None, poly_str(M, node.goal.names)
+    return proof, None, "1"
 
 
 # One finisher attempt may use at most this share of the time left, so that an attempt that cannot converge (an SDP
