@@ -178,3 +178,12 @@ def test_one_finisher_attempt_cannot_take_the_whole_time_limit():
     assert [a for _, a, _ in result.trace][:2] == ["power_sub_all", "sos_mul"]
     assert result.trace[1][2] == 0  # the SDP attempt failed within its share of the time
     assert result.status == "proved" and check_certificate(result.certificate).valid
+
+
+def test_goal_that_cancels_to_zero_under_a_constraint_is_proved_not_crashed():
+    # a nested radical-bound claim can cancel to 0 >= 0; homogenising an empty polynomial raised ValueError
+    for goal, constraint in (("a + b >= a + b", "a + b = 1"), ("a*b >= a*b", "a*b*c = 1")):
+        problem = Problem(id="zero", vars=("a", "b", "c"), domain="positive", goal=goal, constraints=(constraint,))
+        result = prove(problem, ProverConfig(timeout_s=20))
+        assert result.status == "proved", (goal, result.message)
+        assert check_certificate(result.certificate).valid

@@ -240,7 +240,7 @@ def homogenize(goal: Goal) -> tuple[Goal, list[PolyDict]] | None:
 
     Returns the homogeneous goal (without equalities) and the multipliers h_j with hom = N - sum h_j e_j
     (the certificate's convention)."""
-    if is_homogeneous(goal.poly) and not goal.equalities:
+    if not goal.poly or (is_homogeneous(goal.poly) and not goal.equalities):  # 0 >= 0 needs no homogenising
         return None
     n = goal.nvars
     for j, e in enumerate(goal.equalities):
