@@ -187,3 +187,25 @@ def test_goal_that_cancels_to_zero_under_a_constraint_is_proved_not_crashed():
         result = prove(problem, ProverConfig(timeout_s=20))
         assert result.status == "proved", (goal, result.message)
         assert check_certificate(result.certificate).valid
+
+
+def test_lp_and_sos_finishers_stop_at_a_passed_deadline():
+    # Bug: the LP's AM-GM columns (2000 exact barycentric solves for a 24-term goal) and the SDP's search for zeros
+    # (exact values at 3^n points of a goal with thousands of terms) ignored the deadline: a prove(timeout_s=8) of
+    # a/sqrt(b + c) + ... > 3/sqrt(2) under abc = 1 returned after 21 s. Both now give up with DeadlineReached.
+    import time
+
+    import pytest
+
+    from reasoning.ineq.finishers.amgm_lp import lp_certificate
+    from reasoning.ineq.finishers.common import DeadlineReached
+    from reasoning.ineq.finishers.sos_sdp import sos_certificate
+    from reasoning.ineq.normalize import goal_of
+
+    problem = Problem(id="d", vars=("a", "b", "c"), domain="positive",
+                      goal="a^4 + b^4 + c^4 >= a*b*c*(a + b + c)")
+    goal = goal_of(initial_state(problem.parse()))
+    for finisher in (lp_certificate, sos_certificate):
+        with pytest.raises(DeadlineReached):
+            finisher(goal, deadline=time.monotonic() - 1)
+        assert finisher(goal, deadline=time.monotonic() + 60) is not None  # the same goal, given time, is proved
