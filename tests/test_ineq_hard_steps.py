@@ -227,10 +227,12 @@ def test_imo2001_near_true_variants_not_proved(goal):
 @pytest.fixture(scope="module")
 def apmo_cert():
     cert = _prove_bundled("apmo1996")
-    assert cert["method"] == "radical_bound" and {b["by"] for b in cert["proof"]["bounds"]} == {"square"}
-    # after Ravi and x -> x^2 every sqrt(y^2 + z^2) is bounded by (y + z)/sqrt(2), checked as y^2 + z^2 >= (y+z)^2/2
-    claims = [b["certificate"]["problem"]["goal"] for b in cert["proof"]["bounds"]]
-    assert all("sqrt" not in claim for claim in claims)
+    first, *others = cert["proof"]["bounds"]
+    assert cert["method"] == "radical_bound" and first["by"] == "square"
+    # after Ravi and x -> x^2 every sqrt(y^2 + z^2) is bounded by (y + z)/sqrt(2), checked as y^2 + z^2 >= (y+z)^2/2;
+    # the other two bounds are its images under permutations of the variables
+    assert "sqrt" not in first["certificate"]["problem"]["goal"]
+    assert [b["same_as"] for b in others] == [0, 0]
     return cert
 
 
@@ -244,8 +246,8 @@ SQUARE_CORRUPTIONS = {
     "claimed_without_square": lambda c: c["proof"]["bounds"][0].pop("by"),
     "unknown_rule": lambda c: c["proof"]["bounds"][0].update(by="cauchy"),
     "square_of_a_non_radical": lambda c: c["proof"]["bounds"][0].update(old="u", new="u"),
-    "nested_claim_swapped": lambda c: c["proof"]["bounds"][0].update(
-        certificate=c["proof"]["bounds"][1]["certificate"]),
+    "nested_claim_swapped": lambda c: c["proof"]["bounds"][0].update(certificate=c["proof"]["rest"]),
+    "image_without_citation": lambda c: c["proof"]["bounds"][1].pop("same_as"),
     "rest_swapped": lambda c: c["proof"].update(rest=c["proof"]["bounds"][0]["certificate"]),
 }
 
@@ -256,15 +258,24 @@ def test_corrupted_radical_bound_certificate_rejected(apmo_cert, name):
     assert not _corrupt(apmo_cert, SQUARE_CORRUPTIONS[name]).valid
 
 
-def test_square_claim_needs_a_positive_multiple_of_a_square_root():
+def test_square_claim_reads_each_direction_and_refuses_what_squaring_cannot_show():
     from reasoning.ineq.checker import _Invalid, square_claim
 
-    u, v = sp.symbols("u v", positive=True)
-    assert square_claim(3 * sp.sqrt(u**2 + v**2), 3 * (u + v) / sp.sqrt(2)) == "u**2 + v**2 >= u**2/2 + u*v + v**2/2"
-    for old, new in [(-sp.sqrt(u**2 + v**2), -(u + v)), (sp.sqrt(u**2 + v**2) ** 3, u), (u, u),
-                     (sp.sqrt(u**2 + v**2), (u + v) / sp.root(2, 3))]:  # the last: L^2 is not rational
+    state = initial_state(Problem(id="s", vars=("u", "v"), domain="positive", goal="u >= 0").parse())
+    u, v = state.symbols["u"], state.symbols["v"]
+    # a lower bound of a positive radical term: P >= L^2
+    assert square_claim(3 * sp.sqrt(u**2 + v**2), 3 * (u + v) / sp.sqrt(2), state) == \
+        "u**2 + v**2 >= u**2/2 + u*v + v**2/2"
+    # an upper bound of a radical (negative term): B^2 >= T^2, with B positive
+    assert square_claim(-sp.sqrt(u * v), -(u + v) / 2, state) == "u**2/4 + u*v/2 + v**2/4 >= u*v"
+    # a radical factor times a rational one squares to a rational function
+    assert square_claim(u / sp.sqrt(u + v), u, state) == "u**2/(u + v) >= u**2"
+    for old, new in [(-sp.sqrt(u**2 + v**2), -(u - v)),  # the upper bound may be negative: squares say nothing
+                     (u, u),  # no radical
+                     (sp.sqrt(u**2 + v**2), (u + v) / sp.root(2, 3)),  # L^2 is not rational
+                     (sp.sqrt(u - v), u)]:  # the radical is not positive on the domain
         with pytest.raises(_Invalid):
-            square_claim(old, new)
+            square_claim(old, new, state)
 
 
 @pytest.mark.parametrize("goal", [
@@ -278,12 +289,13 @@ def test_apmo1996_near_true_variants_not_proved(goal):
     assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"
 
 
-# --- Korea 1998: AM-GM on a radical made homogeneous by the constraint (`radical_bound`, nested rule) ---
+# --- Korea 1998: AM-GM on a radical made homogeneous by the constraint (`radical_bound`, checked squared) ---
 
 @pytest.fixture(scope="module")
 def korea_cert():
     cert = _prove_bundled("korea1998")
-    assert cert["method"] == "radical_bound" and {b["by"] for b in cert["proof"]["bounds"]} == {"nested"}
+    assert cert["method"] == "radical_bound" and cert["proof"]["bounds"][0]["by"] == "square"
+    assert [b.get("same_as") for b in cert["proof"]["bounds"][1:]] == [0, 0]  # images of the first bound
     # with a + b + c = abc: 1/(1 + a^2) = bc/((a + b)(a + c)), so 1/sqrt(1 + a^2) <= (b/(a + b) + c/(a + c))/2
     first = cert["proof"]["bounds"][0]
     assert first["old"] == "-1/sqrt(a**2 + 1)" and first["new"] == "-b/(2*a + 2*b) - c/(2*a + 2*c)"
@@ -293,7 +305,7 @@ def korea_cert():
 KOREA_CORRUPTIONS = {
     "other_split": lambda c: c["proof"]["bounds"][0].update(new="-b/(2*a + 2*c) - c/(2*a + 2*b)"),
     "bigger_bound": lambda c: c["proof"]["bounds"][0].update(new="-b/(4*a + 4*b) - c/(4*a + 4*c)"),
-    "square_rule_for_an_upper_bound": lambda c: c["proof"]["bounds"][0].update(by="square"),
+    "claimed_without_square": lambda c: c["proof"]["bounds"][0].update(by="nested"),
     "constraint": lambda c: c["problem"].update(constraints=["a + b + c = 2*a*b*c"]),
 }
 
@@ -311,4 +323,53 @@ def test_corrupted_korea_certificate_rejected(korea_cert, name):
 ])
 def test_korea1998_near_true_variants_not_proved(goal, constraint):
     problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal, constraints=(constraint,))
+    assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"
+
+
+# --- GM >= HM lower bounds of positive radical terms (`radical_bound`), checked squared; the bounds of a symmetric
+# sum after the first cite it under a variable permutation (`same_as`) ---
+
+@pytest.fixture(scope="module")
+def prod1_sqrt_plus_cert():
+    cert = _prove_bundled("prod1_sqrt_plus")
+    assert cert["method"] == "radical_bound"
+    # abc = 1: a/sqrt(b + c) >= 2*sqrt(2)*a/(b + c + 2), the AM-GM sqrt(2(b + c)) <= (2 + b + c)/2
+    first, *others = cert["proof"]["bounds"]
+    assert (first["old"], first["new"], first["by"]) == ("a/sqrt(b + c)", "2*sqrt(2)*a/(b + c + 2)", "square")
+    assert "sqrt" not in first["certificate"]["problem"]["goal"]
+    assert [b["same_as"] for b in others] == [0, 0] and not any("certificate" in b for b in others)
+    return cert
+
+
+PROD1_CORRUPTIONS = {
+    "bigger_bound": lambda c: c["proof"]["bounds"][0].update(new="3*sqrt(2)*a/(b + c + 2)"),
+    "bigger_image": lambda c: c["proof"]["bounds"][1].update(new="3*sqrt(2)*b/(a + c + 2)"),
+    "wrong_permutation": lambda c: c["proof"]["bounds"][1].update(perm={"a": "a", "b": "b", "c": "c"}),
+    "cites_itself": lambda c: c["proof"]["bounds"][1].update(same_as=1),
+    "constraint": lambda c: c["problem"].update(constraints=["a*b*c = 8"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROD1_CORRUPTIONS))
+def test_corrupted_gm_hm_bound_certificate_rejected(prod1_sqrt_plus_cert, name):
+    assert check_certificate(prod1_sqrt_plus_cert).valid
+    assert not _corrupt(prod1_sqrt_plus_cert, PROD1_CORRUPTIONS[name]).valid
+
+
+def test_triangle_radicals_bounded_after_ravi():
+    cert = _prove_bundled("tri_sqrt_sides")
+    assert [s["kind"] for s in cert["steps"]][:1] == ["ravi"] and cert["method"] == "radical_bound"
+    # sqrt((y + z)/(2x)) >= 2(y + z)/(2x + y + z): AM-GM on sqrt(2x(y + z)); the rest is Nesbitt's inequality
+    assert all("sqrt" not in b["certificate"]["problem"]["goal"] for b in cert["proof"]["bounds"] if "certificate" in b)
+
+
+@pytest.mark.parametrize("goal,constraints", [
+    ("a/sqrt(b + c) + b/sqrt(c + a) + c/sqrt(a + b) >= 3/sqrt(2) + 1/1000000", ("a*b*c = 1",)),
+    ("a/sqrt(b + c) + b/sqrt(c + a) + c/sqrt(a + b) > 3/sqrt(2)", ("a*b*c = 1",)),
+    ("sqrt(a/(b + c - a)) + sqrt(b/(c + a - b)) + sqrt(c/(a + b - c)) >= 3 + 1/1000000",
+     ("a < b + c", "b < c + a", "c < a + b")),
+    ("sqrt(a*b/(a*b + c)) + sqrt(b*c/(b*c + a)) + sqrt(c*a/(c*a + b)) <= 3/2 - 1/1000000", ("a + b + c = 1",)),
+])
+def test_gm_hm_near_true_variants_not_proved(goal, constraints):
+    problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal, constraints=constraints)
     assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"

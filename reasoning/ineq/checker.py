@@ -229,17 +229,27 @@ def bound_problem(state: State, goal: str) -> Problem:
     return Problem(id="bound", vars=state.names, domain="positive", goal=goal, constraints=tuple(constraints))
 
 
-def square_claim(old: sp.Expr, new: sp.Expr) -> str:
-    """What a bound c*sqrt(P) >= c*L (c > 0 rational, `"by": "square"`) needs proved: 'P >= L^2'. With P >= 0 (the
-    radical is defined everywhere) it gives sqrt(P) >= |L| >= L whatever the sign of L. L may carry constant
-    radicals (1/sqrt(2)); L^2 must then be rational, or the claim does not read back and is refused."""
-    c, root = old.as_coeff_Mul()
-    if not (c.is_Rational and c > 0 and root.is_Pow and root.exp == sp.Rational(1, 2)):
-        raise _Invalid(f"a square bound needs c*sqrt(P) with c > 0 rational, got {old}")
-    square = sp.expand((new / c) ** 2)
-    if any(node.is_Pow and not node.exp.is_Integer for node in sp.preorder_traversal(square)):
-        raise _Invalid(f"a square bound needs a rational square of the bound, got {square}")
-    return f"{sp.sstr(root.base)} >= {sp.sstr(square)}"
+def square_claim(old: sp.Expr, new: sp.Expr, state: State) -> str:
+    """What a bound old = c*T >= new = c*B (`"by": "square"`) needs proved, for c rational and T a product with a
+    radical in it, syntactically positive on the domain (`_positive_expr`), such that T^2 and B^2 are rational:
+    - c > 0: 'T^2 >= B^2'; then T >= |B| >= B whatever the sign of B (APMO 1996: sqrt(y^2 + z^2) >= (y + z)/sqrt(2)
+      from y^2 + z^2 >= (y + z)^2/2; a/sqrt(b + c) >= 2*sqrt(2)*a/(b + c + 2) from a^2/(b + c) >= 8a^2/(b + c + 2)^2);
+    - c < 0: 'B^2 >= T^2' with B syntactically positive too; then B >= T (AM-GM on a radical,
+      sqrt(R1*R2) <= (R1 + R2)/2, from ((R1 + R2)/2)^2 >= R1*R2).
+    B may carry constant radicals (1/sqrt(2)) as long as B^2 is rational; a claim that does not square to a
+    radical-free one is refused."""
+    c, T = old.as_coeff_Mul()
+    if not (c.is_Rational and c != 0 and any(node.is_Pow and not node.exp.is_Integer
+                                             for node in sp.preorder_traversal(T))):
+        raise _Invalid(f"a square bound needs c*T with c rational and a radical in T, got {old}")
+    B = new / c
+    if not _positive_expr(T, state) or (c < 0 and not _positive_expr(B, state)):
+        raise _Invalid(f"a square bound needs {'both sides' if c < 0 else 'the radical term'} positive, got {old}")
+    squares = [sp.expand(e) if e.is_polynomial() else sp.cancel(e) for e in (T**2, B**2)]  # one p/q, not p1/q + ...
+    if any(node.is_Pow and not node.exp.is_Integer for e in squares for node in sp.preorder_traversal(e)):
+        raise _Invalid(f"a square bound needs rational squares, got {squares[0]} and {squares[1]}")
+    big, small = squares if c > 0 else squares[::-1]
+    return f"{sp.sstr(big)} >= {sp.sstr(small)}"
 
 
 def _invariant(state: State, sub: dict) -> bool:
@@ -257,7 +267,7 @@ def _divisor_bases(expr: sp.Expr) -> list[sp.Expr]:
 
 def _check_bounds(state: State, proof: dict, depth: int) -> CheckResult:
     """`bounds` proof: goal f = sum of terms; terms t_i are replaced by lower bounds b_i, each t_i >= b_i proved by a
-    nested certificate (of t_i >= b_i itself, or with `"by": "square"` of P >= L^2 for t_i = c*sqrt(P), b_i = c*L:
+    nested certificate (of t_i >= b_i itself, or with `"by": "square"` of a radical-free claim between their squares:
     `square_claim`; or as the image of an earlier bound under a variable permutation that fixes the domain and
     the constraints), and the rest (f with t_i -> b_i) >= 0 by another nested certificate. Then f >= rest >= 0.
 
@@ -296,7 +306,7 @@ def _check_bounds(state: State, proof: dict, depth: int) -> CheckResult:
                 raise _Invalid(f"bound {i}: a divisor of old - new may vanish")
             if bound.get("by", "nested") not in ("nested", "square"):
                 raise _Invalid(f"bound {i}: 'by' must be 'nested' or 'square'")
-            claim = square_claim(old, new) if bound.get("by") == "square" else f"{bound['old']} >= {bound['new']}"
+            claim = square_claim(old, new, state) if bound.get("by") == "square" else f"{bound['old']} >= {bound['new']}"
             sub_problem = bound_problem(state, claim)
             nested.append((f"bound {i}", bound.get("certificate", {}), sub_problem))
         parsed.append((old, new))

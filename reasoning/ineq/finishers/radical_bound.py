@@ -20,6 +20,8 @@ under the constraints; the split is only a guess, the nested certificates decide
 
 from __future__ import annotations
 
+import itertools
+
 import sympy as sp
 
 from reasoning.ineq.finishers.tangent import _ACTIVE, prove_nested
@@ -32,7 +34,10 @@ MAX_FACTORS = 8  # factors of R1 * R2 distributed between R1 and R2 (2^8 splits 
 
 def radical_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Expr] | None:
     """([(term, lower bound)], rest), or None: the tangent-plane bounds of the terms c*sqrt(quadratic form), c > 0,
-    and the AM-GM bounds of the terms c*M/sqrt(P), c < 0 (each bound <= its term; see the module doc)."""
+    the AM-GM bounds of the terms c*M/sqrt(P), c < 0, and the GM >= HM bounds of the other positive radical terms
+    (`_hm_bound`); each bound <= its term (see the module doc)."""
+    from reasoning.ineq.checker import _defined_everywhere
+
     if _ACTIVE or state.strict or len(state.names) > MAX_VARS or any(d != "positive" for _, d in state.domains):
         return None
     symbols = [state.symbols[x] for x in state.names]
@@ -57,13 +62,18 @@ def radical_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Expr
     units = _unit_forms(state, symbols)
     for term in args:
         found = _amgm_split(term, symbols, units)
+        if found is None and all(term is not t for t, _ in bounds):
+            found = _hm_bound(term, symbols, constrained=bool(state.equalities))
         if found is not None:
             bounds.append((term, found))
-    if not bounds:
-        return None
     try:  # as the checker will read them back (2*(a + b) becomes 2*a + 2*b)
         bounds = [(term, parse_math(sp.sstr(bound), state.symbols)) for term, bound in bounds]
     except ParseError:
+        return None
+    # the checker takes only bounds defined on the whole domain (sqrt(1/(b + c - a)) is not, before Ravi)
+    bounds = [(term, bound) for term, bound in bounds
+              if _defined_everywhere(term, state) and _defined_everywhere(bound, state)]
+    if not bounds:
         return None
     rest = list(args)
     for term, _ in bounds:  # the rest exactly as the checker builds it
@@ -72,20 +82,30 @@ def radical_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Expr
 
 
 def radical_bound_proof(state: State, found: tuple, deadline: float) -> dict | None:
-    """A `bounds` proof with nested certificates for `found = radical_bounds(state)`, or None."""
+    """A `bounds` proof with nested certificates for `found = radical_bounds(state)`, or None. A bound that is the
+    image of an earlier one under a permutation of the variables fixing the constraints cites it (`same_as`)
+    instead of being proved again: the bounds of a symmetric sum cost one nested search, not three."""
     from reasoning.ineq.checker import _Invalid, bound_problem, square_claim
 
     bounds, rest = found
     try:
-        entries, goals = [], []
+        entries, goals, proved = [], [], []  # proved: (old, new, index) of the bounds with their own certificate
         for term, bound in bounds:
             old_text, new_text = sp.sstr(term), sp.sstr(bound)
             old, new = parse_math(old_text, state.symbols), parse_math(new_text, state.symbols)
             if old != term or new != bound:
                 return None
-            square = term.as_coeff_Mul()[0] > 0  # the tangent plane of c*sqrt(P), c > 0
-            entries.append({"old": old_text, "new": new_text, "by": "square" if square else "nested"})
-            goals.append(bound_problem(state, square_claim(old, new) if square else f"{old_text} >= {new_text}"))
+            twin = _image_of(state, proved, old, new)
+            if twin is not None:
+                entries.append({"old": old_text, "new": new_text, "same_as": twin[0], "perm": twin[1]})
+                continue
+            try:  # a claim between squares has no radicals left for the nested search; else the bound as it is
+                claim, by = square_claim(old, new, state), "square"
+            except _Invalid:
+                claim, by = f"{old_text} >= {new_text}", "nested"
+            proved.append((old, new, len(entries)))
+            entries.append({"old": old_text, "new": new_text, "by": by})
+            goals.append(bound_problem(state, claim))
         rest_text = sp.sstr(rest)
         if parse_math(rest_text, state.symbols) != rest:
             return None
@@ -95,9 +115,25 @@ def radical_bound_proof(state: State, found: tuple, deadline: float) -> dict | N
     certs = prove_nested(goals, deadline)
     if certs is None:
         return None
-    for entry, cert in zip(entries, certs):
-        entry["certificate"] = cert
+    for (_, _, i), cert in zip(proved, certs):
+        entries[i]["certificate"] = cert
     return {"bounds": entries, "rest": certs[-1]}
+
+
+def _image_of(state: State, proved: list, old: sp.Expr, new: sp.Expr) -> tuple[int, dict] | None:
+    """(index, permutation as names) of an earlier proved bound that a variable permutation fixing the constraints
+    maps to (old, new), as the checker's `same_as` rule reads it; None if there is none (or over 4 variables)."""
+    from reasoning.ineq.checker import _invariant
+
+    names = list(state.names)
+    if len(names) > 4:
+        return None
+    for image in itertools.permutations(names):
+        sub = {state.symbols[a]: state.symbols[b] for a, b in zip(names, image)}
+        for first, bound, index in proved:
+            if first.xreplace(sub) == old and bound.xreplace(sub) == new and _invariant(state, sub):
+                return index, dict(zip(names, image))
+    return None
 
 
 def _homogeneous_parts(expr: sp.Expr, symbols: list) -> dict[int, sp.Expr]:
@@ -151,6 +187,42 @@ def _amgm_split(term: sp.Expr, symbols: list, units: list[tuple[sp.Expr, int]]) 
         if split is not None:
             return c * (split[0] + split[1]) / 2
     return None
+
+
+def _hm_bound(term: sp.Expr, symbols: list, constrained: bool) -> sp.Expr | None:
+    """A lower bound of a positive term c*M*sqrt(Q) (c > 0, M without radicals, Q = the squares of its radical
+    factors) by GM >= HM, sqrt(R1*R2) >= 2*R1*R2/(R1 + R2), equal where R1 = R2; or None:
+    - W = M^2*Q homogeneous of degree 0: R1*R2 = W split by `_split`, else R1 = W/t, R2 = t for t^2 = W(1, ..., 1)
+      (Ravi form of tri_sqrt_sides: sqrt((y + z)/(2x)) >= 2(y + z)/(2x + y + z));
+    - else, under equality constraints only (the bound is not homogeneous): M times the bound of sqrt(Q) with
+      t^2 = Q(1, ..., 1) (prod1_sqrt_plus: a/sqrt(b + c) >= 2*sqrt(2)*a/(b + c + 2), the AM-GM
+      sqrt(2*(b + c)) <= (2 + b + c)/2). t may be a constant radical."""
+    c, rest = term.as_coeff_Mul()
+    if not (c.is_Rational and c > 0):
+        return None
+    factors = sp.Mul.make_args(rest)
+    radical = [f for f in factors if f.is_Pow and f.exp.is_Rational and not f.exp.is_Integer]
+    if not radical or any(f.exp.q != 2 for f in radical):
+        return None
+    M = sp.Mul(*(f for f in factors if f not in radical))
+    Q = sp.Mul(*(f**2 for f in radical))
+    if not (M.is_rational_function(*symbols) and Q.is_rational_function(*symbols) and Q.free_symbols):
+        return None
+    W = sp.factor(sp.together(M**2 * Q))
+    num, den = (sp.Poly(e, *symbols) for e in sp.fraction(W))
+    if num.is_homogeneous and den.is_homogeneous and num.total_degree() == den.total_degree():
+        split = _split(W, symbols)
+        if split is not None:
+            R1, R2 = split
+            return c * 2 * R1 * R2 / (R1 + R2)
+        M, Q = sp.Integer(1), W
+    elif not constrained:
+        return None
+    at_one = Q.xreplace({x: 1 for x in symbols})
+    if not (at_one.is_Rational and at_one > 0):
+        return None
+    t = sp.sqrt(at_one)
+    return sp.factor(c * M * 2 * t * Q / (at_one + Q))
 
 
 def _split(Q: sp.Expr, symbols: list) -> tuple[sp.Expr, sp.Expr] | None:
