@@ -14,8 +14,15 @@ A term with a negative coefficient, c*M/sqrt(P) (c < 0), is bounded by AM-GM ins
 M^2/P = N^m * M^2/P_h = R1 * R2 with P_h the radicand made homogeneous by a form N that equals 1 there (from an
 equality with two homogeneous parts), R1 and R2 homogeneous of degree 0 and equal at (1, ..., 1), so that
 c*M/sqrt(P) = c*sqrt(R1*R2) >= c*(R1 + R2)/2 (Korea 1998: with a + b + c = abc, 1/(1 + a^2) = bc/((a + b)(a + c)),
-and 1/sqrt(1 + a^2) <= (b/(a + b) + c/(a + c))/2). That bound is claimed as it is and proved by a nested search
-under the constraints; the split is only a guess, the nested certificates decide.
+and 1/sqrt(1 + a^2) <= (b/(a + b) + c/(a + c))/2). The split is only a guess, the nested certificates decide.
+
+Any other positive term c*M*sqrt(Q) is bounded by GM >= HM, sqrt(R1*R2) >= 2*R1*R2/(R1 + R2) (`_hm_bound`:
+tri_sqrt_sides after Ravi, sqrt((y + z)/(2x)) >= 2(y + z)/(2x + y + z); prod1_sqrt_plus, a/sqrt(b + c) >=
+2*sqrt(2)*a/(b + c + 2)).
+
+Each bound is claimed through its square where that is radical-free (`checker.square_claim`, `"by": "square"`),
+else as it is; a bound that is the image of an earlier one under a permutation of the variables fixing the
+constraints cites it (`same_as`), so the three bounds of a symmetric sum cost one nested search.
 """
 
 from __future__ import annotations
