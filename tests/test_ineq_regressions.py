@@ -209,3 +209,12 @@ def test_lp_and_sos_finishers_stop_at_a_passed_deadline():
         with pytest.raises(DeadlineReached):
             finisher(goal, deadline=time.monotonic() - 1)
         assert finisher(goal, deadline=time.monotonic() + 60) is not None  # the same goal, given time, is proved
+
+
+def test_radical_of_a_bare_variable_does_not_crash_the_radical_bounds():
+    # Bug: sqrt(a) has Q = a, and a.xreplace({a: 1}) is the Python int 1 (no .is_Rational): listing the radical
+    # bounds raised AttributeError and the whole search of Russia 2002 ended in an error
+    problem = Problem(id="r", vars=("a", "b", "c"), domain="positive", constraints=("a + b + c = 3",),
+                      goal="sqrt(a) + sqrt(b) + sqrt(c) >= a*b + b*c + c*a")
+    result = prove(problem, ProverConfig(timeout_s=60))
+    assert result.status == "proved" and check_certificate(result.certificate).valid

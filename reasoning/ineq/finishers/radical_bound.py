@@ -48,7 +48,7 @@ def radical_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr]], sp.Expr
     if _ACTIVE or state.strict or len(state.names) > MAX_VARS or any(d != "positive" for _, d in state.domains):
         return None
     symbols = [state.symbols[x] for x in state.names]
-    ones = {x: 1 for x in symbols}
+    ones = {x: sp.Integer(1) for x in symbols}
     args = list(sp.Add.make_args(state.expr))
     bounds = []
     for term in args:
@@ -225,7 +225,7 @@ def _hm_bound(term: sp.Expr, symbols: list, constrained: bool) -> sp.Expr | None
         M, Q = sp.Integer(1), W
     elif not constrained:
         return None
-    at_one = Q.xreplace({x: 1 for x in symbols})
+    at_one = Q.xreplace({x: sp.Integer(1) for x in symbols})
     if not (at_one.is_Rational and at_one > 0):
         return None
     t = sp.sqrt(at_one)
@@ -235,7 +235,7 @@ def _hm_bound(term: sp.Expr, symbols: list, constrained: bool) -> sp.Expr | None
 def _split(Q: sp.Expr, symbols: list) -> tuple[sp.Expr, sp.Expr] | None:
     """Q = R1 * R2 with R1, R2 homogeneous of degree 0, both positive and equal at (1, ..., 1); among such splits
     the one that keeps most numerator factors with a denominator factor sharing their variables."""
-    ones = {x: 1 for x in symbols}
+    ones = {x: sp.Integer(1) for x in symbols}
     num, den = sp.fraction(Q)
     const_n, nf = sp.factor_list(num, *symbols)
     const_d, df = sp.factor_list(den, *symbols)

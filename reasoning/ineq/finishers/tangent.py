@@ -74,7 +74,7 @@ def tangent_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr, int]], sp
 
 def _fit(term: sp.Expr, symbols: list[sp.Symbol], n: int):
     """(own variable, p, w) matching value and gradient at (1, ..., 1), or None."""
-    ones = {x: 1 for x in symbols}
+    ones = {x: sp.Integer(1) for x in symbols}
     try:
         w = sp.nsimplify(term.xreplace(ones))
         grads = [sp.nsimplify(sp.diff(term, x).xreplace(ones)) for x in symbols]
