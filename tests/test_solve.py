@@ -105,9 +105,7 @@ def _lines(path: Path) -> list[dict]:
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT])
 def test_resume_after_kill_redoes_nothing_and_loses_nothing(tiny_model_dir, tmp_path, how):
     out = tmp_path / "killed"
-    # 40 problems x 2 samples: with 12 (24 samples) the rest of the run sometimes finished between seeing the 4th
-    # line and the signal, and the kill landed after the end
-    args = ["solve", "arith-test", "--model", str(tiny_model_dir), "--limit", "40", "-n", "2", "--batch-size", "4",
+    args = ["solve", "arith-test", "--model", str(tiny_model_dir), "--limit", "12", "-n", "2", "--batch-size", "4",
             "--max-tokens", "24", "--out", str(out), "--quiet"]
     process = _cli(*args)
     deadline = time.time() + 300
@@ -117,7 +115,7 @@ def test_resume_after_kill_redoes_nothing_and_loses_nothing(tiny_model_dir, tmp_
     process.send_signal(how)
     process.wait(timeout=60)
     before = _lines(out / "samples.jsonl")
-    assert 4 <= len(before) < 80, "the kill should land mid-run"
+    assert 4 <= len(before) < 24, "the kill should land mid-run"
     if how == signal.SIGINT:  # a clean interruption closes the run with its status and summary
         assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
         assert (out / "samples.parquet").exists()
@@ -128,7 +126,7 @@ def test_resume_after_kill_redoes_nothing_and_loses_nothing(tiny_model_dir, tmp_
     assert resumed.returncode == 0, output
     after = _lines(out / "samples.jsonl")
     keys = [(r["problem_id"], r["sample_index"]) for r in after]
-    assert len(keys) == len(set(keys)) == 80  # every sample exactly once
+    assert len(keys) == len(set(keys)) == 24  # every sample exactly once
     assert after[: len(before)] == before  # finished samples kept verbatim, not redone
     assert json.loads((out / "manifest.json").read_text())["status"] == "completed"
     assert "pass@1" in output and "maj@2" in output
