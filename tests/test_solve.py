@@ -92,10 +92,16 @@ def test_config_errors_say_how_to_fix():
         SamplingConfig(top_p=0)
 
 
+def _restore_sigint() -> None:
+    # a test run started in the background (`cmd &` in a script) inherits SIGINT ignored, and Python then installs
+    # no KeyboardInterrupt handler: the SIGINT test's run went on to the end. Ctrl-C reaches a foreground run.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli(*args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "reasoning", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kwargs)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_restore_sigint, **kwargs)
 
 
 def _lines(path: Path) -> list[dict]:
