@@ -306,7 +306,8 @@ def _check_bounds(state: State, proof: dict, depth: int) -> CheckResult:
                 raise _Invalid(f"bound {i}: a divisor of old - new may vanish")
             if bound.get("by", "nested") not in ("nested", "square"):
                 raise _Invalid(f"bound {i}: 'by' must be 'nested' or 'square'")
-            claim = square_claim(old, new, state) if bound.get("by") == "square" else f"{bound['old']} >= {bound['new']}"
+            square = bound.get("by") == "square"
+            claim = square_claim(old, new, state) if square else f"{bound['old']} >= {bound['new']}"
             sub_problem = bound_problem(state, claim)
             nested.append((f"bound {i}", bound.get("certificate", {}), sub_problem))
         parsed.append((old, new))

@@ -81,9 +81,13 @@ def _candidate_combos(points: np.ndarray, target: np.ndarray, size: int) -> np.n
         return combos
     A = np.concatenate([pts.transpose(0, 2, 1), np.ones((len(combos), 1, size))], axis=1)  # (combos, nvars+1, size)
     b = np.append(target, 1.0)
-    w = np.einsum("cij,j->ci", np.linalg.pinv(A), b)
+    # one SVD per matrix gives both the least-squares weights (as pinv would) and the rank (as matrix_rank would)
+    u, s, vt = np.linalg.svd(A, full_matrices=False)
+    independent = s > s.max(axis=1, keepdims=True) * max(A.shape[1:]) * np.finfo(float).eps
+    inv = np.where(independent, 1.0 / np.where(independent, s, 1.0), 0.0)
+    w = np.einsum("cij,ci->cj", vt, inv * np.einsum("cmi,m->ci", u, b))
     consistent = np.abs(np.einsum("cij,cj->ci", A, w) - b).max(axis=1) < 1e-7
-    unique = np.linalg.matrix_rank(A) == size
+    unique = independent.sum(axis=1) == size
     return combos[consistent & ~(unique & (w < -1e-9).any(axis=1))]
 
 
