@@ -12,6 +12,7 @@ inequality constraint are dropped. Problems with other equalities are sampled by
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -19,6 +20,8 @@ import sympy as sp
 from reasoning.ineq.problem import ParsedProblem
 
 TOLERANCE = 1e-7  # relative violation needed to call a point a counterexample
+NEAR_TIGHT = 1e-6  # relative value below which a point of a strict goal is checked in exact arithmetic
+DENOMINATORS = (1, 2, 3, 4, 10)  # the rational points tried near a nearly tight point
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,9 @@ class CounterexampleSearch:
         i = self.worst[0]
         if self.rel[i] < -TOLERANCE and not self.parsed.strict or self.rel[i] <= -TOLERANCE:
             return _found(self.parsed, self.x[i], self.values[i].real)
+        if self.parsed.strict:
+            tight = [self.x[j] for j in self.worst[:16] if abs(self.rel[j]) < NEAR_TIGHT]
+            return exact_violation(self.parsed, [np.ones(len(self.parsed.symbols))] + tight)
         return None
 
     def optimised(self, starts: int = 4) -> Counterexample | None:
@@ -196,15 +202,70 @@ def _optimise(parsed: ParsedProblem, f, feasible: _Feasibility, starts: np.ndarr
                 return 1e6
             return value.real / (1.0 + float(np.abs(x).sum()) ** 2)
 
-    for start in starts:
-        res = minimize(objective, from_x(start), method="Nelder-Mead",
-                       options={"maxiter": 200, "xatol": 1e-9, "fatol": 1e-12})
-        x = project(res.x)
+    def violation(x: np.ndarray) -> float | None:
+        """f(x) where x is feasible and violates the goal beyond the tolerance, else None."""
         with np.errstate(all="ignore"):
             value = complex(f(*x))
         if np.isfinite(value.real) and abs(value.imag) < 1e-9 and feasible(x[None, :], False).size:
             if value.real < -TOLERANCE * (1.0 + float(np.abs(x).sum()) ** 2):
-                return _found(parsed, x, value.real)
+                return value.real
+        return None
+
+    ends = []
+    for start in starts:
+        res = minimize(objective, from_x(start), method="Nelder-Mead",
+                       options={"maxiter": 200, "xatol": 1e-9, "fatol": 1e-12})
+        x = project(res.x)
+        value = violation(x)
+        if value is not None:
+            # a homogeneous goal's minimiser can run off to 1e29: report the same direction at unit size if it
+            # still violates there
+            unit = x / max(float(np.abs(x).max()), 1e-300)
+            small = violation(unit)
+            return _found(parsed, unit, small) if small is not None else _found(parsed, x, value)
+        if np.isfinite(x).all():
+            ends.append(x)
+    return exact_violation(parsed, ends) if parsed.strict else None
+
+
+def _rational_points(x: np.ndarray) -> list[tuple[Fraction, ...]]:
+    """x rounded to multiples of 1/q for each q in DENOMINATORS, after snapping coordinates within 1e-4 of each
+    other (relative) to their mean: equality cases are mostly points with equal or simple coordinates."""
+    x = np.array(x, dtype=float)
+    size = max(float(np.abs(x).max()), 1e-12)
+    for i in range(len(x)):
+        close = np.abs(x - x[i]) <= 1e-4 * size
+        x[close] = x[close].mean()
+    return list(dict.fromkeys(tuple(Fraction(round(float(v) * q), q) for v in x) for q in DENOMINATORS))
+
+
+def _exact_sign(expr: sp.Expr, at: dict) -> int | None:
+    """Sign of expr at a rational point in exact arithmetic; None where undefined or undecided."""
+    value = expr.xreplace(at)
+    if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not value.is_real:
+        return None
+    if value.is_zero:
+        return 0
+    return 1 if value.is_positive else -1 if value.is_negative else None
+
+
+def exact_violation(parsed: ParsedProblem, points: list[np.ndarray]) -> Counterexample | None:
+    """A rational point near one of `points`, feasible in exact arithmetic, where the goal fails exactly."""
+    domain = parsed.problem.domain
+    goal = parsed.goal_expr
+    for x in points:
+        for q in _rational_points(x):
+            if domain == "positive" and min(q) <= 0 or domain == "nonnegative" and min(q) < 0:
+                continue
+            at = {s: sp.Rational(v.numerator, v.denominator) for s, v in zip(parsed.symbols, q)}
+            if any(_exact_sign(e, at) != 0 for e in parsed.equalities):
+                continue
+            if any(_exact_sign(g, at) not in ((1,) if strict else (0, 1)) for g, strict in parsed.inequalities):
+                continue
+            sign = _exact_sign(goal, at)
+            if sign is not None and (sign < 0 or sign == 0 and parsed.strict):
+                return Counterexample({str(s): float(v) for s, v in zip(parsed.symbols, q)},
+                                      float(goal.xreplace(at)))
     return None
 
 

@@ -34,7 +34,8 @@ from reasoning.ineq.transforms import State, StepError, initial_state, is_polyno
 
 @dataclass(frozen=True)
 class ProofResult:
-    """Outcome of `prove`: status is 'proved', 'refuted', 'unknown' (search exhausted) or 'timeout'."""
+    """Outcome of `prove`: status is 'proved', 'refuted', 'unknown' (search exhausted, every attempt run to its end)
+    or 'timeout' (out of time, or an attempt was cut short by its share of the time)."""
 
     status: str
     certificate: dict | None = None
@@ -283,7 +284,8 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     root.index = next(ids)
     seen.add(_state_key(root.state))
     push(root)
-    nodes, last_error, cut_by_deadline = 0, "", False
+    # cut_short: an attempt ran out of its share of the time, so an exhausted frontier does not mean "no proof here"
+    nodes, last_error, cut_by_deadline, cut_short = 0, "", False, False
     first: ProofResult | None = None
     while frontier and nodes < config.max_nodes:
         if refutation is not None and nodes and first is None:
@@ -323,6 +325,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             if time.monotonic() < deadline:  # this attempt's share ran out, not the search's time
                 trace.append((node.features, action, 0, node.index, None))
                 last_error = f"{action} ran out of its share of the time"
+                cut_short = True
                 continue
             cut_by_deadline = True
             break
@@ -351,7 +354,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     found = refutation.optimised() if refutation is not None else None  # the search ended after one action
     if found is not None:
         return _refuted(found, nodes, start)
-    out_of_time = cut_by_deadline or time.monotonic() - start > config.timeout_s
+    out_of_time = cut_by_deadline or cut_short or time.monotonic() - start > config.timeout_s
     status = "unknown" if (not frontier or nodes >= config.max_nodes) and not out_of_time else "timeout"
     return ProofResult(status, nodes=nodes, seconds=time.monotonic() - start, message=last_error,
                        trace=_clean(trace))
