@@ -373,3 +373,43 @@ def test_triangle_radicals_bounded_after_ravi():
 def test_gm_hm_near_true_variants_not_proved(goal, constraints):
     problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal, constraints=constraints)
     assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"
+
+
+# --- AM-GM upper bound of a radical term c*sqrt(P), c < 0, made homogeneous by the constraint (`radical_bound`) ---
+
+SQRT_SQ_PLUS_ONE = Problem(id="sqrt_sq_plus_one", vars=("a", "b", "c"), domain="positive",
+                           constraints=("a*b + b*c + c*a = 1",),
+                           goal="sqrt(a^2 + 1) + sqrt(b^2 + 1) + sqrt(c^2 + 1) <= 2*(a + b + c)")
+
+
+@pytest.fixture(scope="module")
+def sq_plus_one_cert():
+    result = prove(SQRT_SQ_PLUS_ONE, CFG)
+    assert result.status == "proved" and result.method == "radical_bound"
+    # a^2 + 1 = a^2 + ab + bc + ca = (a + b)(a + c) on the constraint, so sqrt(a^2 + 1) <= (2a + b + c)/2
+    first, *others = result.certificate["proof"]["bounds"]
+    assert (first["old"], first["new"], first["by"]) == ("-sqrt(a**2 + 1)", "-a - b/2 - c/2", "square")
+    assert [b.get("same_as") for b in others] == [0, 0]
+    return result.certificate
+
+
+SQ_PLUS_ONE_CORRUPTIONS = {
+    "smaller_upper_bound": lambda c: c["proof"]["bounds"][0].update(new="-a - b/2 - c/3"),
+    "unbalanced_split": lambda c: c["proof"]["bounds"][0].update(new="-a - b/4 - c"),
+    "constraint": lambda c: c["problem"].update(constraints=["a*b + b*c + c*a = 2"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SQ_PLUS_ONE_CORRUPTIONS))
+def test_corrupted_sq_plus_one_certificate_rejected(sq_plus_one_cert, name):
+    assert check_certificate(sq_plus_one_cert).valid
+    assert not _corrupt(sq_plus_one_cert, SQ_PLUS_ONE_CORRUPTIONS[name]).valid
+
+
+@pytest.mark.parametrize("goal", [
+    "sqrt(a^2 + 1) + sqrt(b^2 + 1) + sqrt(c^2 + 1) <= 199/100*(a + b + c)",
+    "sqrt(a^2 + 1) + sqrt(b^2 + 1) + sqrt(c^2 + 1) < 2*(a + b + c)",
+])
+def test_sq_plus_one_near_true_variants_not_proved(goal):
+    problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal, constraints=("a*b + b*c + c*a = 1",))
+    assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"

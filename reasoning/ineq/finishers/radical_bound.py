@@ -10,7 +10,8 @@ sqrt(y^2 + z^2) >= (y + z)/sqrt(2), from y^2 + z^2 >= (y + z)^2/2). The claims P
 the terms replaced) >= 0 are proved by nested searches; the proof is a `bounds` certificate whose entries say
 `"by": "square"` (`checker.square_claim`).
 
-A term with a negative coefficient, c*M/sqrt(P) (c < 0), is bounded by AM-GM instead: on the constraint set
+A term with a negative coefficient, c*M/sqrt(P) (c < 0), is bounded by AM-GM instead (and c*M*sqrt(P) alike, see
+`_amgm_split`): on the constraint set
 M^2/P = N^m * M^2/P_h = R1 * R2 with P_h the radicand made homogeneous by a form N that equals 1 there (from an
 equality with two homogeneous parts), R1 and R2 homogeneous of degree 0 and equal at (1, ..., 1), so that
 c*M/sqrt(P) = c*sqrt(R1*R2) >= c*(R1 + R2)/2 (Korea 1998: with a + b + c = abc, 1/(1 + a^2) = bc/((a + b)(a + c)),
@@ -165,14 +166,18 @@ def _unit_forms(state: State, symbols: list) -> list[tuple[sp.Expr, int]]:
 
 
 def _amgm_split(term: sp.Expr, symbols: list, units: list[tuple[sp.Expr, int]]) -> sp.Expr | None:
-    """c*(R1 + R2)/2 for a term c*M/sqrt(P) (c < 0, see the module doc), or None."""
+    """c*(R1 + R2)/2 for a term c*M/sqrt(P) or c*M*sqrt(P) (c < 0, see the module doc), or None.
+
+    For c*M*sqrt(P), M^2*P_h = R1*R2 with R1, R2 homogeneous of half its degree and equal at (1, ..., 1)
+    (sqrt(a^2 + 1) under ab + bc + ca = 1: a^2 + ab + bc + ca = (a + b)(a + c), so
+    sqrt(a^2 + 1) <= (2a + b + c)/2)."""
     c, rest = term.as_coeff_Mul()
     if not (c.is_Rational and c < 0):
         return None
-    roots = [f for f in sp.Mul.make_args(rest) if f.is_Pow and f.exp == sp.Rational(-1, 2)]
+    roots = [f for f in sp.Mul.make_args(rest) if f.is_Pow and abs(f.exp) == sp.Rational(1, 2)]
     if len(roots) != 1:
         return None
-    P = roots[0].base
+    P, inverse = roots[0].base, roots[0].exp < 0
     M = sp.Mul(*(f for f in sp.Mul.make_args(rest) if f is not roots[0]))
     if not (P.free_symbols and P.is_polynomial(*symbols) and M.is_polynomial(*symbols)):
         return None
@@ -181,19 +186,30 @@ def _amgm_split(term: sp.Expr, symbols: list, units: list[tuple[sp.Expr, int]]) 
         return None
     parts = _homogeneous_parts(P, symbols)
     top = max(parts)
-    if len(parts) == 1 and top == 2 * degree_m:  # already homogeneous of degree 0: no constraint needed
-        candidates = [M**2 / P]
-    else:  # each part of P times N^j up to degree `top`, then N^m to bring M^2/P_h to degree 0
-        candidates = [M**2 * N ** ((top - 2 * degree_m) // k) / sp.Add(*(part * N ** ((top - d) // k)
-                                                                           for d, part in parts.items()))
-                      for N, k in units
-                      if all((top - d) % k == 0 for d in parts) and (top - 2 * degree_m) % k == 0
-                      and top >= 2 * degree_m]
+    if inverse:
+        if len(parts) == 1 and top == 2 * degree_m:  # already homogeneous of degree 0: no constraint needed
+            candidates = [M**2 / P]
+        else:  # each part of P times N^j up to degree `top`, then N^m to bring M^2/P_h to degree 0
+            candidates = [M**2 * N ** ((top - 2 * degree_m) // k) / _homogenized(parts, N, k, top)
+                          for N, k in units
+                          if all((top - d) % k == 0 for d in parts) and (top - 2 * degree_m) % k == 0
+                          and top >= 2 * degree_m]
+    elif top % 2:
+        return None
+    elif len(parts) == 1:
+        candidates = [M**2 * P]
+    else:
+        candidates = [M**2 * _homogenized(parts, N, k, top) for N, k in units if all((top - d) % k == 0 for d in parts)]
     for Q in candidates:
-        split = _split(sp.factor(sp.together(Q)), symbols)
+        split = _split(sp.factor(sp.together(Q)), symbols, 0 if inverse else degree_m + top // 2)
         if split is not None:
             return c * (split[0] + split[1]) / 2
     return None
+
+
+def _homogenized(parts: dict[int, sp.Expr], N: sp.Expr, k: int, top: int) -> sp.Expr:
+    """The polynomial with homogeneous parts `parts`, each times the unit form N (of degree k) up to degree `top`."""
+    return sp.Add(*(part * N ** ((top - d) // k) for d, part in parts.items()))
 
 
 def _hm_bound(term: sp.Expr, symbols: list, constrained: bool) -> sp.Expr | None:
@@ -232,9 +248,9 @@ def _hm_bound(term: sp.Expr, symbols: list, constrained: bool) -> sp.Expr | None
     return sp.factor(c * M * 2 * t * Q / (at_one + Q))
 
 
-def _split(Q: sp.Expr, symbols: list) -> tuple[sp.Expr, sp.Expr] | None:
-    """Q = R1 * R2 with R1, R2 homogeneous of degree 0, both positive and equal at (1, ..., 1); among such splits
-    the one that keeps most numerator factors with a denominator factor sharing their variables."""
+def _split(Q: sp.Expr, symbols: list, degree: int = 0) -> tuple[sp.Expr, sp.Expr] | None:
+    """Q = R1 * R2 with R1, R2 homogeneous of degree `degree`, both positive and equal at (1, ..., 1); among such
+    splits the one that keeps most numerator factors with a denominator factor sharing their variables."""
     ones = {x: sp.Integer(1) for x in symbols}
     num, den = sp.fraction(Q)
     const_n, nf = sp.factor_list(num, *symbols)
@@ -248,7 +264,7 @@ def _split(Q: sp.Expr, symbols: list) -> tuple[sp.Expr, sp.Expr] | None:
         groups = ([], [])
         for i, (f, sign) in enumerate(factors):
             groups[(mask >> i) & 1].append((f, sign))
-        if any(sum(sign * sp.Poly(f, *symbols).total_degree() for f, sign in g) for g in groups):
+        if any(sum(sign * sp.Poly(f, *symbols).total_degree() for f, sign in g) != degree for g in groups):
             continue
         G = [sp.Mul(*(f**sign for f, sign in g)) for g in groups]
         values = [g.xreplace(ones) for g in G]
