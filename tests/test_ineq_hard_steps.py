@@ -413,3 +413,48 @@ def test_corrupted_sq_plus_one_certificate_rejected(sq_plus_one_cert, name):
 def test_sq_plus_one_near_true_variants_not_proved(goal):
     problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal, constraints=("a*b + b*c + c*a = 1",))
     assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"
+
+
+# --- power means written with roots: both sides raised to the q-th power (`power_sides` step) ---
+
+POWER_MEANS = [
+    ("((a^3 + b^3 + c^3)/3)^(1/3) >= ((a^2 + b^2 + c^2)/3)^(1/2)", 6),
+    ("a + b + c <= 3^(2/3)*(a^3 + b^3 + c^3)^(1/3)", 3),
+    ("(a + b + c)/3 <= ((a^4 + b^4 + c^4)/3)^(1/4)", 4),
+]
+
+
+@pytest.mark.parametrize("goal,q", POWER_MEANS)
+def test_power_means_with_roots_proved_by_raising_both_sides(goal, q):
+    problem = Problem(id="pm", vars=("a", "b", "c"), domain="positive", goal=goal)
+    result = prove(problem, CFG)
+    assert result.status == "proved" and check_certificate(result.certificate).valid
+    assert {"kind": "power_sides", "q": q} in result.certificate["steps"]
+    # another power gives another goal, which the finisher's identity does not prove
+    wrong = _corrupt(result.certificate, lambda c: next(s for s in c["steps"] if s["kind"] == "power_sides")
+                     .update(q=q + 1))
+    assert not wrong.valid
+
+
+def test_power_sides_needs_both_sides_nonnegative():
+    from reasoning.ineq.transforms import StepError, initial_state, power_sides
+
+    # over the reals: sqrt(a^2 + 1) + a + 2 >= 0 is P - N with P = sqrt(a^2 + 1) + a + 2, N = 0; P may be negative
+    # for a real a, and squaring an inequality whose sides may be negative is not an equivalence
+    state = initial_state(Problem(id="r", vars=("a",), domain="real", goal="sqrt(a^2 + 1) >= -2 - a").parse())
+    with pytest.raises(StepError, match="nonnegative"):
+        power_sides(state, 2)
+    # a root of a base that is not syntactically nonnegative is refused too
+    state = initial_state(Problem(id="r", vars=("a", "b"), domain="positive", goal="sqrt(a - b) <= a").parse())
+    with pytest.raises(StepError, match="nonnegative"):
+        power_sides(state, 2)
+
+
+@pytest.mark.parametrize("goal", [
+    "((a^3 + b^3 + c^3)/3)^(1/3) >= 101/100*((a^2 + b^2 + c^2)/3)^(1/2)",
+    "((a^3 + b^3 + c^3)/3)^(1/3) > ((a^2 + b^2 + c^2)/3)^(1/2)",
+    "a + b + c <= 3^(2/3)*(a^3 + b^3 + c^3)^(1/3) - 1/1000000",
+])
+def test_power_mean_near_true_variants_not_proved(goal):
+    problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal)
+    assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"

@@ -218,3 +218,12 @@ def test_radical_of_a_bare_variable_does_not_crash_the_radical_bounds():
                       goal="sqrt(a) + sqrt(b) + sqrt(c) >= a*b + b*c + c*a")
     result = prove(problem, ProverConfig(timeout_s=60))
     assert result.status == "proved" and check_certificate(result.certificate).valid
+
+
+def test_declared_variable_the_goal_does_not_use():
+    # Bug: the tangent trick's cyclic-sum test looked for a term containing each variable and crashed on c
+    # (AttributeError: 'NoneType' object has no attribute 'xreplace'), ending the whole search.
+    problem = Problem(id="r", vars=("a", "b", "c"), domain="positive",
+                      goal="a^(1/3) + b^(1/3) <= 2^(2/3)*(a + b)^(1/3)")
+    result = prove(problem, CFG)
+    assert result.status == "proved" and check_certificate(result.certificate).valid

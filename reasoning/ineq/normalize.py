@@ -13,7 +13,7 @@ import sympy as sp
 
 from reasoning.ineq.finishers.common import Goal, PolyDict, add, degree, is_homogeneous, mul, power, to_dict
 from reasoning.ineq.transforms import (
-    MAX_POWER_SUB, State, StepError, apply_step, is_polynomial_state, polynomial_goal,
+    MAX_POWER_SUB, State, StepError, apply_step, is_polynomial_state, polynomial_goal, power_sides, sides,
 )
 
 _NEW_NAMES = "xyzuvwpqrstklmn"
@@ -64,6 +64,9 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
         names = _fresh_names(state, len(others))
         out.append(("radical_aux", [{"kind": "radical", "base": str(b), "q": q, "new": n}
                                     for (b, q), n in zip(sorted(others, key=str), names)]))
+    powered = _power_sides(state)
+    if powered:
+        out.append(("power_sides", powered))
     for index, e in enumerate(state.equalities):
         if is_polynomial_state(state) and e.is_polynomial(*symbols.values()):
             macro = _product_constraint(state, index, e)
@@ -92,6 +95,33 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
         if needed <= {sp.expand(g) for g, s in state.inequalities if s}:
             out.append(("ravi", [{"kind": "ravi", "new": _fresh_names(state, 3)}]))
     return out
+
+
+MAX_POWER_SIDES = 6  # (a + b + c)^q is expanded later: keep q small
+
+
+def _power_sides(state: State) -> list[dict] | None:
+    """Raise both sides to the q-th power (`transforms.power_sides`) when a side that is a single term holds all its
+    radicals' roots in q (lcm of their orders) and the raised goal has no radicals left: power means written with roots,
+    ((a^3 + b^3 + c^3)/3)^(1/3) >= ((a^2 + b^2 + c^2)/3)^(1/2) (q = 6), or a + b + c <= 3^(2/3)*(a^3 + b^3 + c^3)^(1/3)
+    (q = 3)."""
+    if not _radicals(state):
+        return None
+    single = [side for side in sides(state.expr) if len(sp.Add.make_args(side)) == 1]
+    orders = [int(node.exp.q) for side in single for node in sp.preorder_traversal(side)
+              if node.is_Pow and node.exp.is_Rational and not node.exp.is_Integer]
+    if not orders:
+        return None
+    q = math.lcm(*orders)
+    if not 2 <= q <= MAX_POWER_SIDES:
+        return None
+    try:
+        raised = power_sides(state, q)
+    except StepError:
+        return None
+    if _radicals(raised):  # offered only where it clears every root: otherwise a radical_aux or power_sub is better
+        return None
+    return [{"kind": "power_sides", "q": q}]
 
 
 def _reduce_by_monomial(state: State, index: int, e: sp.Expr) -> str | None:

@@ -15,6 +15,9 @@ A `State` says: for all values of its variables in their domains satisfying its 
                undefined at var = p/r.
 - `ravi`       {new: [x, y, z]}: triangle sides a = y + z, b = z + x, c = x + y with x, y, z > 0; needs the three
                strict triangle constraints, which are then dropped (they hold identically).
+- `power_sides` {q}: expr = P - N with P the terms of positive rational coefficient and N the others, both
+               syntactically nonnegative (`_nonnegative`), becomes P**q - N**q (t -> t**q is increasing on t >= 0):
+               ((a^3 + b^3)/2)^(1/3) >= ((a^2 + b^2)/2)^(1/2) becomes ((a^3 + b^3)/2)^2 - ((a^2 + b^2)/2)^3 >= 0.
 
 `polynomial_goal` then clears denominators: expr = N / D with D >= 0 made of factors of the expression's own
 denominators, so the goal is N >= 0 wherever the original is defined.
@@ -319,8 +322,41 @@ def mobius(state: State, var: str, new: str, p, q, r, s) -> State:
                                       for g, st in state.inequalities))
 
 
+def _nonnegative(e: sp.Expr, state: State) -> bool:
+    """Syntactically >= 0 wherever e is defined on the domain: nonnegative rationals and nonnegative variables under
+    + and *, even integer powers of anything, other integer powers and roots of nonnegative bases (a root is taken
+    only of a base that is itself syntactically nonnegative, so no convention for roots of negatives is involved)."""
+    if e.is_Rational:
+        return e >= 0
+    if e.is_Symbol:
+        name = str(e)
+        return name in state.names and state.domain(name) != "real" and e == state.symbols[name]
+    if e.is_Add or e.is_Mul:
+        return all(_nonnegative(a, state) for a in e.args)
+    if e.is_Pow and e.exp.is_Rational:
+        return (e.exp.is_Integer and e.exp % 2 == 0) or _nonnegative(e.base, state)
+    return False
+
+
+def sides(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
+    """(P, N) with expr = P - N: P the terms with a positive rational coefficient, N minus the others."""
+    terms = sp.Add.make_args(expr)
+    positive = [t for t in terms if t.as_coeff_Mul()[0] > 0]
+    return sp.Add(*positive), -sp.Add(*(t for t in terms if t.as_coeff_Mul()[0] <= 0))
+
+
+def power_sides(state: State, q: int) -> State:
+    """P - N >= 0 (> 0) becomes P**q - N**q >= 0 (> 0), for P, N >= 0 (see the module doc)."""
+    if not isinstance(q, int) or not 2 <= q <= MAX_POWER_SUB:
+        raise StepError(f"power q must be an integer in 2..{MAX_POWER_SUB}")
+    P, N = sides(state.expr)
+    if not (_nonnegative(P, state) and _nonnegative(N, state)):
+        raise StepError("power_sides needs both sides of the goal syntactically nonnegative")
+    return replace(state, expr=P**q - N**q)
+
+
 STEPS = {"eq_rewrite": eq_rewrite, "interior": interior, "power_sub": power_sub, "radical": radical, "ravi": ravi,
-         "eq_root": eq_root, "ratio_sub": ratio_sub, "mobius": mobius}
+         "eq_root": eq_root, "ratio_sub": ratio_sub, "mobius": mobius, "power_sides": power_sides}
 
 
 def apply_step(state: State, step: dict) -> State:

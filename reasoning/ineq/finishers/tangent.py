@@ -46,6 +46,8 @@ def tangent_bounds(state: State) -> tuple[list[tuple[sp.Expr, sp.Expr, int]], sp
     for order in (symbols, symbols[::-1]):
         shift = {order[i]: order[(i + 1) % n] for i in range(n)}
         first = next((t for t in terms if t.has(order[0])), None)
+        if first is None:  # a declared variable the goal does not use: no cyclic sum
+            return None
         images, t = [], first
         for _ in range(n):
             images.append(t)
