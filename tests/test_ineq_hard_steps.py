@@ -458,3 +458,59 @@ def test_power_sides_needs_both_sides_nonnegative():
 def test_power_mean_near_true_variants_not_proved(goal):
     problem = Problem(id="f", vars=("a", "b", "c"), domain="positive", goal=goal)
     assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"
+
+
+# --- a homogeneous goal restricted to the slice x1 + ... + xn = n (`scale` step), for SOS with equality multipliers ---
+
+CYCLIC_CUBIC = Problem(id="cyclic_cubic_4_27", vars=("a", "b", "c"), domain="nonnegative",
+                       goal="a^2*b + b^2*c + c^2*a + a*b*c <= 4*(a + b + c)^3/27")
+
+
+@pytest.fixture(scope="module")
+def scaled_cert():
+    # tight at a = b = c and at (2, 1, 0) up to cycling and scaling: no certificate of the homogeneous cubic was
+    # found (LP, Buffalo Way and SOS all fail); on a + b + c = 3 SOS with an equality multiplier proves it
+    result = prove(CYCLIC_CUBIC, CFG)
+    assert result.status == "proved" and {"kind": "scale", "total": 3} in result.certificate["steps"]
+    return result.certificate
+
+
+SCALE_CORRUPTIONS = {
+    "other_total": lambda c: next(s for s in c["steps"] if s["kind"] == "scale").update(total=6),
+    "step_dropped": lambda c: c.update(steps=[s for s in c["steps"] if s["kind"] != "scale"]),
+    # still true, but no longer invariant under scaling: the checker's replay of the step must refuse it
+    "goal_not_homogeneous": lambda c: c["problem"].update(
+        goal="a^2*b + b^2*c + c^2*a + a*b*c <= 4*(a + b + c)^3/27 + (a + b + c - 3)^2"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SCALE_CORRUPTIONS))
+def test_corrupted_scale_certificate_rejected(scaled_cert, name):
+    assert check_certificate(scaled_cert).valid
+    assert not _corrupt(scaled_cert, SCALE_CORRUPTIONS[name]).valid
+
+
+@pytest.mark.parametrize("vars,domain,goal,constraints,reason", [
+    ("abc", "positive", "a + b + c >= 3", (), "homogeneous"),  # true on the slice a + b + c = 3 only
+    ("ab", "nonnegative", "a^2 + b^2 > 0", (), "strict"),  # false at the origin, which no scaling reaches
+    ("ab", "nonnegative", "(a + b)/(a + b) >= 1/2", (), "degree 0"),  # constant: refused over nonnegative ones
+    ("ab", "real", "a^2 + b^2 >= 2*a*b", (), "nonnegative or positive"),
+    ("ab", "positive", "a^2 + b^2 >= 2*a*b", ("a*b = 1",), "equality"),
+    ("ab", "positive", "a^2 + b^2 >= 2*a*b", ("a <= 1",), "not a homogeneous"),
+])
+def test_scale_refuses_goals_not_invariant_under_scaling(vars, domain, goal, constraints, reason):
+    from reasoning.ineq.transforms import scale
+
+    state = initial_state(Problem(id="s", vars=tuple(vars), domain=domain, goal=goal, constraints=constraints).parse())
+    with pytest.raises(StepError, match=reason):
+        scale(state, len(vars))
+
+
+@pytest.mark.parametrize("goal,domain", [
+    ("a^2*b + b^2*c + c^2*a + a*b*c <= 399/100*(a + b + c)^3/27", "nonnegative"),  # fails at a = b = c
+    ("a^2*b + b^2*c + c^2*a + 11/10*a*b*c <= 4*(a + b + c)^3/27", "nonnegative"),
+    ("a^2 + b^2 + c^2 > 0", "nonnegative"),
+])
+def test_scale_near_true_variants_not_proved(goal, domain):
+    problem = Problem(id="f", vars=("a", "b", "c"), domain=domain, goal=goal)
+    assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"

@@ -13,7 +13,8 @@ import sympy as sp
 
 from reasoning.ineq.finishers.common import Goal, PolyDict, add, degree, is_homogeneous, mul, power, to_dict
 from reasoning.ineq.transforms import (
-    MAX_POWER_SUB, State, StepError, apply_step, is_polynomial_state, polynomial_goal, power_sides, sides,
+    MAX_POWER_SUB, State, StepError, apply_step, is_polynomial_state, polynomial_goal, power_sides, scale,
+    sides,
 )
 
 _NEW_NAMES = "xyzuvwpqrstklmn"
@@ -64,6 +65,13 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
         names = _fresh_names(state, len(others))
         out.append(("radical_aux", [{"kind": "radical", "base": str(b), "q": q, "new": n}
                                     for (b, q), n in zip(sorted(others, key=str), names)]))
+    if len(state.names) >= 2 and not state.equalities and all(d != "real" for _, d in state.domains) \
+            and is_polynomial_state(state):
+        try:  # a homogeneous goal on the slice x1 + ... + xn = n: what SOS with equality multipliers can use
+            scale(state, len(state.names))
+            out.append(("scale", [{"kind": "scale", "total": len(state.names)}]))
+        except StepError:
+            pass
     powered = _power_sides(state)
     if powered:
         out.append(("power_sides", powered))

@@ -31,7 +31,7 @@ ACTIONS = ("lp_hom", "buffalo_hom", "lp", "buffalo", "sos_hom", "sos", "lp_conj"
            "lp_dsq", "sos_dsq",
            "power_sub_all", "power_sub_some", "radical_aux", "product_root", "ravi", "interior",
            "eq_reduce", "invert_all", "ratio_sub", "mobius", "tangent", "eq_root", "lp_mul",
-           "sos_mul", "radical_bound", "power_sides")
+           "sos_mul", "radical_bound", "power_sides", "scale")
 STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "inequalities", "radicals",
                   "real_domain", "neg_fraction", "symmetric", "depth", "polynomial", "slack",
                   "fraction", "product_equality", "has_hom", "has_conj", "has_dsq")
@@ -43,7 +43,8 @@ _TUNED_COST = {"lp_hom": 1.0, "buffalo_hom": 1.6, "lp": 2.0, "buffalo": 1.8, "so
                "power_sub_all": 0.5, "power_sub_some": 0.9, "radical_aux": 1.0, "product_root": 1.2, "ravi": 1.4,
                "interior": 1.3, "lp_dsq": 2.2, "sos_dsq": 3.2,
                "eq_reduce": 1.1, "invert_all": 2.0, "ratio_sub": 1.3, "mobius": 1.0, "tangent": 1.5, "eq_root": 0.6,
-               "lp_mul": 2.6, "sos_mul": 3.3, "radical_bound": 1.6, "power_sides": 3.0}
+               "lp_mul": 2.6, "sos_mul": 3.3, "radical_bound": 1.6, "power_sides": 3.0,
+               "scale": 4.0}
 
 
 # Features of the goal a finisher action would be run on (`goal_features.goal_features`), read from the node's

@@ -100,7 +100,8 @@ def _make_node(state: State, steps: list[dict], depth: int, goal_features: bool 
             node.goal = None
     if node.goal is not None:
         g = node.goal
-        node.hom = homogenize(g)
+        # homogenising a goal just scaled onto x1 + ... + xn = n would undo the step
+        node.hom = homogenize(g) if not (steps and steps[-1]["kind"] == "scale") else None
         node.conj = conjugate(g) if g.equalities else None
         if g.equalities and node.hom is None:
             found = difference_of_squares(g)

@@ -15,6 +15,10 @@ A `State` says: for all values of its variables in their domains satisfying its 
                undefined at var = p/r.
 - `ravi`       {new: [x, y, z]}: triangle sides a = y + z, b = z + x, c = x + y with x, y, z > 0; needs the three
                strict triangle constraints, which are then dropped (they hold identically).
+- `scale`      {total}: x1 + ... + xn = total > 0 added to a goal invariant under scaling x -> t*x (t > 0): nonnegative
+               or positive variables, no equalities, homogeneous inequality constraints, expr = N / D with N and D
+               homogeneous (`polynomial_goal`); a strict goal needs positive variables, a nonnegative domain
+               deg N > 0 (the origin, the one point no scaling reaches, then has N = 0).
 - `power_sides` {q}: expr = P - N with P the terms of positive rational coefficient and N the others, both
                syntactically nonnegative (`_nonnegative`), becomes P**q - N**q (t -> t**q is increasing on t >= 0):
                ((a^3 + b^3)/2)^(1/3) >= ((a^2 + b^2)/2)^(1/2) becomes ((a^3 + b^3)/2)^2 - ((a^2 + b^2)/2)^3 >= 0.
@@ -26,6 +30,7 @@ denominators, so the goal is N >= 0 wherever the original is defined.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import sympy as sp
 
@@ -322,6 +327,30 @@ def mobius(state: State, var: str, new: str, p, q, r, s) -> State:
                                       for g, st in state.inequalities))
 
 
+def scale(state: State, total) -> State:
+    """Add x1 + ... + xn = total for a goal invariant under positive scaling (see the module doc)."""
+    k = parse_rational(str(total))
+    if not k > 0:
+        raise StepError("scale needs a positive total")
+    if state.equalities:
+        raise StepError("scale needs a goal without equality constraints")
+    if any(d == "real" for _, d in state.domains):
+        raise StepError("scale needs nonnegative or positive variables")
+    positive = all(d == "positive" for _, d in state.domains)
+    if state.strict and not positive:
+        raise StepError("a strict goal is scaled only over positive variables (the origin is not reached)")
+    gens = [state.symbols[n] for n in state.names]
+    for g, _ in state.inequalities:
+        if not (g.is_polynomial(*gens) and sp.Poly(g, *gens).is_homogeneous):
+            raise StepError(f"inequality constraint {g} >= 0 is not a homogeneous polynomial")
+    N, D = polynomial_goal(state)
+    if not (N.is_homogeneous and D.is_homogeneous):
+        raise StepError("scale needs a goal N / D with N and D homogeneous")
+    if not positive and not N.is_zero and N.total_degree() == 0:
+        raise StepError("a goal of degree 0 over nonnegative variables is scaled only over positive ones")
+    return replace(state, equalities=(sp.Add(*gens) - k,))
+
+
 def _nonnegative(e: sp.Expr, state: State) -> bool:
     """Syntactically >= 0 wherever e is defined on the domain: nonnegative rationals and nonnegative variables under
     + and *, even integer powers of anything, other integer powers and roots of nonnegative bases (a root is taken
@@ -356,7 +385,8 @@ def power_sides(state: State, q: int) -> State:
 
 
 STEPS = {"eq_rewrite": eq_rewrite, "interior": interior, "power_sub": power_sub, "radical": radical, "ravi": ravi,
-         "eq_root": eq_root, "ratio_sub": ratio_sub, "mobius": mobius, "power_sides": power_sides}
+         "eq_root": eq_root, "ratio_sub": ratio_sub, "mobius": mobius, "power_sides": power_sides,
+         "scale": scale}
 
 
 def apply_step(state: State, step: dict) -> State:
@@ -397,6 +427,7 @@ def is_polynomial_state(state: State) -> bool:
     return True
 
 
+@lru_cache(maxsize=512)  # a pure function of the (immutable) state; the search asks for it more than once per node
 def polynomial_goal(state: State) -> tuple[sp.Poly, sp.Poly]:
     """(N, D) with expr = N / D and D >= 0 on the domain, D vanishing only where expr is undefined.
 
