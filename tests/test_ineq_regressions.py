@@ -227,3 +227,17 @@ def test_declared_variable_the_goal_does_not_use():
                       goal="a^(1/3) + b^(1/3) <= 2^(2/3)*(a + b)^(1/3)")
     result = prove(problem, CFG)
     assert result.status == "proved" and check_certificate(result.certificate).valid
+
+
+def test_declared_variable_no_one_uses_is_left_out_of_the_search():
+    # Bug: an unused w stayed in every state, so each finisher saw a 5-variable polynomial: the 4-variable cyclic
+    # sum took 12 nodes instead of 4 (and with a shorter limit came back unknown)
+    goal = "a/(b + c) + b/(c + d) + c/(d + a) + d/(a + b) >= 2"
+    plain = prove(Problem(id="r", vars=tuple("abcd"), domain="positive", goal=goal), CFG)
+    padded = prove(Problem(id="r", vars=tuple("abcdw"), domain="positive", goal=goal), CFG)
+    assert padded.status == plain.status == "proved" and padded.nodes == plain.nodes
+    assert check_certificate(padded.certificate).valid and padded.certificate["problem"]["vars"] == list("abcdw")
+    # a variable that only a constraint mentions is kept
+    kept = initial_state(Problem(id="r", vars=tuple("abc"), domain="positive", goal="a + b >= 0",
+                                 constraints=("c <= 1",)).parse())
+    assert kept.names == ("a", "b", "c")

@@ -73,6 +73,23 @@ def test_strict_goal_true_at_rational_points_is_not_refuted():
     assert prove(problem, ProverConfig(timeout_s=8)).status != "refuted"
 
 
+def test_goal_true_wherever_defined_is_not_refuted_through_complex_roots():
+    # sqrt(a - 2b)*sqrt(4a - 8b) is 2(a - 2b) wherever it is defined (a >= 2b > 0), so the goal is (a - b)^2 > 0
+    # there. At a = b = 1 both radicands are negative and SymPy's complex roots give sqrt(-1)*sqrt(-4) = -2, a real
+    # value: the exact stage counted that point and refuted a true statement
+    problem = Problem(id="t", vars=("a", "b"), domain="positive",
+                      goal="sqrt(a - 2*b)*sqrt(4*a - 8*b) - 2*(a - 2*b) + (a - b)^2 > 0")
+    assert prove(problem, ProverConfig(timeout_s=5)).status != "refuted"
+
+
+def test_counterexample_under_an_equality_is_not_rescaled_off_it():
+    from reasoning.ineq.numeric import CounterexampleSearch
+
+    problem = Problem(id="f", vars=tuple("abc"), domain="positive", goal="a*b*c >= 1", constraints=("a + b + c = 3",))
+    found = CounterexampleSearch(problem.parse(), samples=200).optimised()
+    assert found is not None and abs(sum(found.point.values()) - 3) < 1e-6, found
+
+
 def test_counterexample_of_a_homogeneous_goal_is_reported_at_unit_size():
     # the local optimisation of a homogeneous goal runs off to |x| ~ 1e29; the same direction at unit size is shown
     problem = Problem(id="f", vars=("a", "b", "c"), domain="real",

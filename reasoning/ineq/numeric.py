@@ -219,9 +219,9 @@ def _optimise(parsed: ParsedProblem, f, feasible: _Feasibility, starts: np.ndarr
         value = violation(x)
         if value is not None:
             # a homogeneous goal's minimiser can run off to 1e29: report the same direction at unit size if it
-            # still violates there
+            # still violates there (not under equalities, which the rescaled point would leave)
             unit = x / max(float(np.abs(x).max()), 1e-300)
-            small = violation(unit)
+            small = violation(unit) if not parsed.equalities else None
             return _found(parsed, unit, small) if small is not None else _found(parsed, x, value)
         if np.isfinite(x).all():
             ends.append(x)
@@ -239,8 +239,24 @@ def _rational_points(x: np.ndarray) -> list[tuple[Fraction, ...]]:
     return list(dict.fromkeys(tuple(Fraction(round(float(v) * q), q) for v in x) for q in DENOMINATORS))
 
 
+def _roots_defined(expr: sp.Expr, at: dict) -> bool:
+    """Every fractional power in expr has a base >= 0 at the point (> 0 under a negative exponent). SymPy would take
+    complex roots of negative bases, and a product of two of them can be real: sqrt(-1)*sqrt(-4) = -2."""
+    for node in sp.preorder_traversal(expr):
+        if node.is_Pow:
+            exp = node.exp.xreplace(at)
+            if exp.is_integer:
+                continue
+            base = node.base.xreplace(at)
+            if not (base.is_positive or base.is_zero and exp.is_positive):
+                return False
+    return True
+
+
 def _exact_sign(expr: sp.Expr, at: dict) -> int | None:
     """Sign of expr at a rational point in exact arithmetic; None where undefined or undecided."""
+    if not _roots_defined(expr, at):
+        return None
     value = expr.xreplace(at)
     if value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or not value.is_real:
         return None

@@ -65,9 +65,15 @@ class State:
 
 
 def initial_state(parsed: ParsedProblem) -> State:
+    """The problem as a state. A declared variable that occurs in neither the goal nor a constraint is left out: the
+    statement holds for all of its values iff for one (every domain is non-empty), and kept it would only widen
+    every polynomial the finishers see (an unused w made a 4-variable cyclic sum take 12 nodes instead of 4)."""
     domain = parsed.problem.domain
+    used = set().union(*(e.free_symbols for e in (parsed.goal_expr, *parsed.equalities,
+                                                   *(g for g, _ in parsed.inequalities))))
+    names = [n for n, s in zip(parsed.problem.vars, parsed.symbols) if s in used] or list(parsed.problem.vars)
     return State(
-        domains=tuple((name, domain) for name in parsed.problem.vars),
+        domains=tuple((name, domain) for name in names),
         expr=parsed.goal_expr,
         equalities=parsed.equalities,
         inequalities=parsed.inequalities,
