@@ -261,7 +261,7 @@ def test_corrupted_radical_bound_certificate_rejected(apmo_cert, name):
 def test_square_claim_reads_each_direction_and_refuses_what_squaring_cannot_show():
     from reasoning.ineq.checker import _Invalid, square_claim
 
-    state = initial_state(Problem(id="s", vars=("u", "v"), domain="positive", goal="u >= 0").parse())
+    state = initial_state(Problem(id="s", vars=("u", "v"), domain="positive", goal="u + v >= 0").parse())
     u, v = state.symbols["u"], state.symbols["v"]
     # a lower bound of a positive radical term: P >= L^2
     assert square_claim(3 * sp.sqrt(u**2 + v**2), 3 * (u + v) / sp.sqrt(2), state) == \

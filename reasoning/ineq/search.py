@@ -167,6 +167,21 @@ def _with_multiplier(goal: Goal) -> dict | None:
     return None
 
 
+def _runs_on(family: str, goal: Goal, config: ProverConfig, deg: int | None = None) -> bool:
+    """Whether finisher `family` is enabled and would run on goal (of degree deg) at all: an attempt it refuses
+    outright still costs the search a node (the Buffalo Way on 5 variables, the LP beyond its row limit)."""
+    from reasoning.ineq.finishers.amgm_lp import lp_applicable
+    from reasoning.ineq.finishers.buffalo import buffalo_applicable
+    from reasoning.ineq.finishers.sos_sdp import sos_applicable
+
+    if family not in config.finishers:
+        return False
+    if family == "lp":
+        deg = degree(goal.poly) if deg is None else deg
+        return lp_applicable(goal.nvars, max([deg] + [degree(e) for e in goal.equalities]))
+    return buffalo_applicable(goal) if family == "buffalo" else sos_applicable(goal)
+
+
 def _actions(node: _Node, config: ProverConfig) -> list[str]:
     out = []
     g = node.goal
@@ -174,21 +189,23 @@ def _actions(node: _Node, config: ProverConfig) -> list[str]:
         small = degree(g.poly) <= config.sos_max_degree
         if node.hom is not None:
             out += [a for a, fin in (("lp_hom", "lp"), ("buffalo_hom", "buffalo"), ("sos_hom", "sos"))
-                    if fin in config.finishers and (fin != "sos" or small)]
+                    if _runs_on(fin, node.hom[0], config) and (fin != "sos" or small)]
         if node.conj is not None:
-            out += [a for a, fin in (("lp_conj", "lp"), ("buffalo_conj", "buffalo")) if fin in config.finishers]
+            out += [a for a, fin in (("lp_conj", "lp"), ("buffalo_conj", "buffalo"))
+                    if _runs_on(fin, node.conj[0], config)]
         if node.dsq is not None:
-            out += [a for a, fin in (("lp_dsq", "lp"), ("sos_dsq", "sos")) if fin in config.finishers]
-        if "lp" in config.finishers:
+            out += [a for a, fin in (("lp_dsq", "lp"), ("sos_dsq", "sos"))
+                    if _runs_on(fin, _target_goal(node, "dsq"), config)]
+        if _runs_on("lp", g, config):
             out.append("lp")
-            if node.mul is not None:
-                out.append("lp_mul")
-        if "buffalo" in config.finishers and not g.equalities and not g.strict and all(g.nonneg):
+        if node.mul is not None and _runs_on("lp", g, config, degree(g.poly) + degree(node.mul)):
+            out.append("lp_mul")
+        if _runs_on("buffalo", g, config):
             out.append("buffalo")
-        if "sos" in config.finishers and small:
+        if small and _runs_on("sos", g, config):
             out.append("sos")
-        if "sos" in config.finishers and node.mul is not None and g.equalities \
-                and degree(g.poly) + degree(node.mul) <= config.sos_max_degree:
+        if node.mul is not None and g.equalities and degree(g.poly) + degree(node.mul) <= config.sos_max_degree \
+                and _runs_on("sos", g, config):
             out.append("sos_mul")
     from reasoning.ineq.finishers.radical_bound import radical_bounds
     from reasoning.ineq.finishers.tangent import tangent_bounds

@@ -158,12 +158,17 @@ def _equality_columns(goal: Goal, cols: list, deg: int) -> None:
             cols.append(({"eq": j, "m": m}, mul({m: Fraction(1)}, e), True))
 
 
+def lp_applicable(nvars: int, deg: int) -> bool:
+    """Whether the finisher runs on a goal of this size at all (deg: the largest degree of goal and equalities)."""
+    return count_monomials(nvars, deg) <= MAX_ROWS
+
+
 def lp_certificate(goal: Goal, deadline: float | None = None, use_structured: bool = True) -> dict | None:
     """Find terms (and equality multipliers) with goal.poly == sum of terms + sum h_j e_j; None if none found."""
     from scipy.optimize import linprog
 
     deg = max([degree(goal.poly)] + [degree(e) for e in goal.equalities])
-    if count_monomials(goal.nvars, deg) > MAX_ROWS:
+    if not lp_applicable(goal.nvars, deg):
         return None
     homogeneous = is_homogeneous(goal.poly) and not goal.equalities
     cols: list = []

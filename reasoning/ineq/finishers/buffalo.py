@@ -35,10 +35,15 @@ def _substituted(poly: PolyDict, order: tuple[int, ...], n: int) -> PolyDict:
     return out
 
 
+def buffalo_applicable(goal: Goal) -> bool:
+    """Whether the finisher runs on goal at all (the search lists it only then)."""
+    return not (goal.strict or goal.equalities or not all(goal.nonneg) or goal.nvars > MAX_VARS
+                or max(map(sum, goal.poly), default=0) > MAX_DEGREE)
+
+
 def buffalo_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
     """Proof dict if every ordering's difference substitution has nonnegative coefficients, else None."""
-    if goal.strict or goal.equalities or not all(goal.nonneg) or goal.nvars > MAX_VARS or \
-            max(map(sum, goal.poly), default=0) > MAX_DEGREE:
+    if not buffalo_applicable(goal):
         return None
     seen: set = set()
     for order in itertools.permutations(range(goal.nvars)):

@@ -217,6 +217,12 @@ def _nullspace_basis(basis: list[Exps], points: list[tuple[int, ...]], surd_poin
             for vec in null]
 
 
+def sos_applicable(goal: Goal) -> bool:
+    """Whether the finisher runs on goal at all; inequality constraints are handled by homogenisation/conjugation
+    before this finisher. (Its degree bound, `ProverConfig.sos_max_degree`, is the search's.)"""
+    return not goal.inequalities
+
+
 def sos_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
     """Terms (sq and mono) with goal.poly = sum of terms + sum h_j e_j exactly; None if not found.
 
@@ -224,8 +230,8 @@ def sos_certificate(goal: Goal, deadline: float | None = None) -> dict | None:
     variables, when the mixed blocks fail, the plain SOS over all reals (block 1 only, zeros with negative
     coordinates too) is tried: a square is nonnegative on any domain, and a goal that holds for all reals (APMO
     2004) has real zeros that force the Gram matrix of block 1 but are invisible on the orthant."""
-    if goal.inequalities:
-        return None  # inequality constraints are handled by homogenisation/conjugation before this finisher
+    if not sos_applicable(goal):
+        return None
     result = _attempt(goal, deadline)
     if result is None and goal.equalities:  # multipliers of one degree more (USAMO 2001: h*e with deg e = 3)
         result = _attempt(goal, deadline, extra_degree=1)
