@@ -241,3 +241,13 @@ def test_declared_variable_no_one_uses_is_left_out_of_the_search():
     kept = initial_state(Problem(id="r", vars=tuple("abc"), domain="positive", goal="a + b >= 0",
                                  constraints=("c <= 1",)).parse())
     assert kept.names == ("a", "b", "c")
+
+
+def test_goal_no_step_applies_to_says_so():
+    # Bug: a radical over real variables (the constraints a, b >= 0 are not read as a domain) ended 'unknown' after
+    # 0 nodes with no message at all
+    problem = Problem(id="r", vars=("a", "b"), domain="real", goal="a + b >= 2*sqrt(a*b)",
+                      constraints=("a >= 0", "b >= 0"))
+    result = prove(problem, CFG)
+    assert result.status == "unknown" and result.nodes == 0
+    assert "no step or finisher applies" in result.message and "nonnegative or positive" in result.message

@@ -372,6 +372,10 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     found = refutation.optimised() if refutation is not None else None  # the search ended after one action
     if found is not None:
         return _refuted(found, nodes, start)
+    if nodes == 0 and not frontier and not last_error:
+        last_error = "no step or finisher applies to this goal"
+        if root.goal is None and any(d == "real" for _, d in root.state.domains):
+            last_error += " (roots and fractional powers are handled over nonnegative or positive variables only)"
     out_of_time = cut_by_deadline or cut_short or time.monotonic() - start > config.timeout_s
     status = "unknown" if (not frontier or nodes >= config.max_nodes) and not out_of_time else "timeout"
     return ProofResult(status, nodes=nodes, seconds=time.monotonic() - start, message=last_error,
