@@ -251,3 +251,23 @@ def test_goal_no_step_applies_to_says_so():
     result = prove(problem, CFG)
     assert result.status == "unknown" and result.nodes == 0
     assert "no step or finisher applies" in result.message and "nonnegative or positive" in result.message
+
+
+def test_constraint_with_denominators_in_other_variables_does_not_crash_a_substitution():
+    # Bug: invert_all on 1/(a*b*c) = 1 cleared a's denominator, then read the constraint as a polynomial while
+    # 1/b was still in it: PolynomialError escaped the search and the problem ended in 'error'
+    problem = Problem(id="r", vars=("a", "b", "c"), domain="positive", goal="1/a + 1/b + 1/c >= 3",
+                      constraints=("1/(a*b*c) = 1",))
+    result = prove(problem, CFG)
+    assert result.status == "proved" and check_certificate(result.certificate).valid
+
+
+def test_true_goal_not_refuted_where_the_equality_projection_ran_off():
+    # Bug: the Newton projection onto the equalities accepted a residual up to 1e-10 * (1 + |x|)^4, so a point at
+    # |x| ~ 1e55 with 1/(a*b*c*d) = 1 off by 1 counted as feasible and this true goal was refuted there
+    from reasoning.ineq.numeric import find_counterexample
+
+    problem = Problem(id="r", vars=tuple("abcd"), domain="positive", goal="1/a + 1/b + 1/c + 1/d >= 4",
+                      constraints=("1/(a*b*c*d) = 1",))
+    assert find_counterexample(problem.parse()) is None
+    assert prove(problem, CFG).status == "proved"

@@ -77,6 +77,10 @@ class _Projection:
     def __init__(self, parsed: ParsedProblem):
         syms = parsed.symbols
         self.g = [sp.lambdify(syms, e, "numpy") for e in parsed.equalities]
+        # size of each equality's terms at a point: the convergence test is relative to it (a test relative to |x|
+        # passed points running off to 1e55 where 1/(a*b*c*d) = 1 is off by 1, and refuted true goals there)
+        self.size = [sp.lambdify(syms, sp.Add(*(sp.Abs(t) for t in sp.Add.make_args(e))), "numpy")
+                     for e in parsed.equalities]
         self.jac = [[sp.lambdify(syms, sp.diff(e, s), "numpy") for s in syms] for e in parsed.equalities]
 
     def residual(self, x: np.ndarray) -> np.ndarray:
@@ -94,8 +98,9 @@ class _Projection:
             Jt = J.transpose(0, 2, 1)
             x = x - (Jt @ np.linalg.pinv(J @ Jt) @ G[..., None])[..., 0]
             x[bad] = np.nan
-        size = 1.0 + np.abs(x).sum(axis=1)
-        converged = (np.abs(self.residual(x)) <= 1e-10 * size[:, None] ** 4).all(axis=1)
+        with np.errstate(all="ignore"):
+            size = np.stack([_column(m, x) for m in self.size], axis=1)
+            converged = (np.abs(self.residual(x)) <= 1e-10 * size).all(axis=1)
         x[~converged] = np.nan
         return x
 

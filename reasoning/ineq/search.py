@@ -328,7 +328,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
                     continue
                 seen.add(key)
                 child = _make_node(state, node.steps + macro, node.depth + 1, goal_features)
-            except (StepError, ValueError) as error:
+            except (StepError, ValueError, sp.PolynomialError) as error:  # a step that does not apply here
                 trace.append((node.features, action, 0, node.index, None))
                 last_error = str(error)
                 continue

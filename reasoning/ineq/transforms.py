@@ -113,7 +113,9 @@ def power_sub(state: State, var: str, new: str, k: int) -> State:
         gens = [sym if n == new else state.symbols[n] for n in [*(x for x, _ in domains)]]
         cleared = [_clear_monomial(e, sym) for e in mapped["equalities"]]
         # an equality may be negated freely; keep a positive leading coefficient (monomial - constant form)
-        mapped["equalities"] = tuple(-e if sp.Poly(e, *gens).LC() < 0 else e for e in cleared)
+        # (only where e is a polynomial: a constraint with other denominators, 1/(a*b*c) = 1, stays as it is)
+        mapped["equalities"] = tuple(-e if e.is_polynomial(*gens) and sp.Poly(e, *gens).LC() < 0 else e
+                                     for e in cleared)
         mapped["inequalities"] = tuple((_clear_monomial(g, sym), st) for g, st in mapped["inequalities"])
     return replace(state, domains=domains, **mapped)
 
