@@ -1,4 +1,4 @@
-"""The bundled dataset: schema, coverage, and a numerical sanity check of every problem (and of its reciprocal form)."""
+"""The bundled dataset: schema, coverage, a numerical sanity check of every problem and of its reciprocal form."""
 
 import pytest
 
