@@ -65,9 +65,8 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
         names = _fresh_names(state, len(others))
         out.append(("radical_aux", [{"kind": "radical", "base": str(b), "q": q, "new": n}
                                     for (b, q), n in zip(sorted(others, key=str), names)]))
-    if len(state.names) >= 2 and not state.equalities and all(d != "real" for _, d in state.domains) \
-            and is_polynomial_state(state):
-        try:  # a homogeneous goal on the slice x1 + ... + xn = n: what SOS with equality multipliers can use
+    if len(state.names) >= 2 and is_polynomial_state(state):
+        try:  # `scale` refuses what it does not apply to; a homogeneous goal on the slice x1 + ... + xn = n: what SOS with equality multipliers can use
             scale(state, len(state.names))
             out.append(("scale", [{"kind": "scale", "total": len(state.names)}]))
         except StepError:

@@ -177,8 +177,7 @@ def _runs_on(family: str, goal: Goal, config: ProverConfig, deg: int | None = No
     if family not in config.finishers:
         return False
     if family == "lp":
-        deg = degree(goal.poly) if deg is None else deg
-        return lp_applicable(goal.nvars, max([deg] + [degree(e) for e in goal.equalities]))
+        return lp_applicable(goal, deg)
     return buffalo_applicable(goal) if family == "buffalo" else sos_applicable(goal)
 
 

@@ -158,18 +158,23 @@ def _equality_columns(goal: Goal, cols: list, deg: int) -> None:
             cols.append(({"eq": j, "m": m}, mul({m: Fraction(1)}, e), True))
 
 
-def lp_applicable(nvars: int, deg: int) -> bool:
-    """Whether the finisher runs on a goal of this size at all (deg: the largest degree of goal and equalities)."""
-    return count_monomials(nvars, deg) <= MAX_ROWS
+def _working_degree(goal: Goal, goal_degree: int | None = None) -> int:
+    """The largest degree of the goal polynomial (goal_degree if given) and of its equalities."""
+    return max([degree(goal.poly) if goal_degree is None else goal_degree] + [degree(e) for e in goal.equalities])
+
+
+def lp_applicable(goal: Goal, goal_degree: int | None = None) -> bool:
+    """Whether the finisher runs on goal at all; goal_degree stands for degree(goal.poly), e.g. that of M * goal."""
+    return count_monomials(goal.nvars, _working_degree(goal, goal_degree)) <= MAX_ROWS
 
 
 def lp_certificate(goal: Goal, deadline: float | None = None, use_structured: bool = True) -> dict | None:
     """Find terms (and equality multipliers) with goal.poly == sum of terms + sum h_j e_j; None if none found."""
     from scipy.optimize import linprog
 
-    deg = max([degree(goal.poly)] + [degree(e) for e in goal.equalities])
-    if not lp_applicable(goal.nvars, deg):
+    if not lp_applicable(goal):
         return None
+    deg = _working_degree(goal)
     homogeneous = is_homogeneous(goal.poly) and not goal.equalities
     cols: list = []
     _amgm_columns(goal, cols, deadline)
