@@ -7,7 +7,8 @@
    resumable): the "heuristic alone" baseline, whose search traces are also the learned policy's training data.
 2. Trains the learned policy on the *training split* only (ids hashed into two halves): the heuristic's searches
    there are run again in explore mode (on past the first proof, `--explore-timeout` each), so that every action
-   tried is labelled by whether it closed its goal or led to a proof.
+   tried is labelled by whether it closed its goal or led to a proof; so are those of `--synthetic` problems
+   rewritten from the training split (`reasoning.ineq.synthetic`, `--synthetic-timeout` each).
 3. Runs with the learned policy and with the hand-tuned default (`tuned`), and compares on the held-out split
    problems solved and nodes expanded, next to an oracle bound: the nodes on the proof paths the heuristic found
    (what a policy that always picks the right action first would expand on those problems).
@@ -35,6 +36,7 @@ from reasoning.ineq.bench import run_bench  # noqa: E402
 from reasoning.ineq.config import ProverConfig  # noqa: E402
 from reasoning.ineq.policy import LearnedPolicy  # noqa: E402
 from reasoning.ineq.problem import Problem, bundled_path, load_problems  # noqa: E402
+from reasoning.ineq.synthetic import synthesize  # noqa: E402
 
 _TRIPLES_RUNNER = r'''
 import json, sys, time
@@ -128,6 +130,10 @@ def main() -> int:
     ap.add_argument("--skip-triples", action="store_true", help="do not run Triple-SOS")
     ap.add_argument("--explore-timeout", type=float, default=20.0,
                     help="seconds per training problem for the exploring searches that label the training data")
+    ap.add_argument("--synthetic", type=int, default=1000,
+                    help="synthetic training problems rewritten from the training split (0: none)")
+    ap.add_argument("--synthetic-timeout", type=float, default=10.0,
+                    help="seconds per synthetic problem for its exploring search")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -142,6 +148,11 @@ def main() -> int:
     run_bench(train, ProverConfig(timeout_s=min(args.timeout, args.explore_timeout), policy="heuristic",
                                   explore=True), out / "explore", workers=args.workers, label="explore")
     explored = (out / "explore" / "traces.jsonl").read_text().splitlines()
+    if args.synthetic:
+        synthetic = synthesize(train, args.synthetic, seed=0)
+        run_bench(synthetic, ProverConfig(timeout_s=min(args.timeout, args.synthetic_timeout), policy="heuristic",
+                                          explore=True), out / "synthetic", workers=args.workers, label="synthetic")
+        explored += (out / "synthetic" / "traces.jsonl").read_text().splitlines()
     samples = [(f, a, int(y)) for row in map(json.loads, explored) for f, a, y in row["trace"]]
     policy_path = out / "policy.json"
     LearnedPolicy.train(samples).save(policy_path)

@@ -1,7 +1,8 @@
 """Offline replay of recorded search trees: how many nodes would a policy expand, without re-running the prover.
 
     python benchmarks/policy_replay.py collect --out runs/policy_replay [--timeout 20]   # ~9 min on 2 cores
-    python benchmarks/policy_replay.py replay runs/policy_replay/traces.jsonl              # ~1 min
+    python benchmarks/policy_replay.py collect --synthetic 1000 --timeout 10 --out runs/policy_replay_synth  # ~35 min
+    python benchmarks/policy_replay.py replay runs/policy_replay/traces.jsonl [runs/policy_replay_synth/traces.jsonl]
 
 `collect` runs exploring heuristic searches of every bundled problem (as `reasoning ineq bench --explore` does) but
 keeps, for each problem, the whole tree: every attempt with its outcome (closed the goal / failed / made child
@@ -10,10 +11,12 @@ trees and runs best-first search over them under any scoring function: an action
 a failure costing 1 node and 1 s (pessimistic), so the replay of the heuristic itself reproduces the real runs'
 node counts. It prints, on each half of the sha256 train/held-out split of `ineq_bench.py`:
 - the heuristic's nodes and a per-problem oracle floor (the shortest proof in the recorded tree);
-- for a grid of the learned policy's hyperparameters (L2 strength, substitution cost, heuristic share), the
-  2-fold cross-validated nodes on the training split (the selection criterion) and the held-out nodes.
-This is how `policy.DEFAULT_L2`, `SUBSTITUTION_COST` and `HEURISTIC_SHARE` were chosen; the held-out figure is for
-reading only (choosing by it would leak the held-out split into the model).
+- for a grid of the learned policy's hyperparameters (network width and weight decay, substitution cost, heuristic
+  share), the 2-fold cross-validated nodes on the training split (the selection criterion) and the held-out nodes.
+  The trees of synthetic problems (`collect --synthetic N`: the N problems `ineq_bench.py` rewrites from the
+  training split) are added to every training set, the cross-validation folds included.
+This is how `policy.HIDDEN`, `WEIGHT_DECAY`, `SUBSTITUTION_COST` and `HEURISTIC_SHARE` were chosen; the held-out
+figure is for reading only (choosing by it would leak the held-out split into the model).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import json
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -40,11 +44,12 @@ UNTRIED_SECONDS = 1.0
 MAX_NODES, LIMIT_S = 64, 60.0
 
 
-def collect(out: Path, timeout: float) -> None:
+def collect(out: Path, timeout: float, synthetic: int = 0) -> None:
     """Exploring heuristic searches with the raw trees kept (wraps search internals; a benchmark tool only)."""
     from reasoning.ineq.bench import run_bench
     from reasoning.ineq.config import ProverConfig
     from reasoning.ineq.problem import bundled_path, load_problems
+    from reasoning.ineq.synthetic import synthesize
 
     durations: list[float] = []
     listed: dict[int, list[str]] = {}
@@ -81,8 +86,10 @@ def collect(out: Path, timeout: float) -> None:
 
     search._actions, search.candidate_steps, search._clean = listing_actions, listing_candidates, raw
     search._run_finisher, search.apply_macro = timed(search._run_finisher), timed(search.apply_macro)
-    run_bench(load_problems(bundled_path()), ProverConfig(timeout_s=timeout, policy="heuristic", explore=True), out,
-              workers=2)
+    problems = load_problems(bundled_path())
+    if synthetic:
+        problems = synthesize([p for p in problems if split_of(p.id) == "train"], synthetic, seed=0)
+    run_bench(problems, ProverConfig(timeout_s=timeout, policy="heuristic", explore=True), out, workers=2)
 
 
 def load(path: Path) -> dict[str, dict]:
@@ -150,28 +157,37 @@ def samples(trees: dict, ids: list[str]) -> list[tuple[dict, str, int]]:
     return out
 
 
-def report(path: Path) -> None:
+def report(path: Path, synthetic: list[Path]) -> None:
     trees = load(path)
+    extra: dict[str, dict] = {}
+    for p in synthetic:
+        extra.update(load(p))
+    extra_samples = samples(extra, sorted(extra))
     parts = {p: sorted(i for i in trees if split_of(i) == p) for p in ("train", "heldout")}
     for part, ids in parts.items():
         solved, n = total(trees, ids, HeuristicPolicy().score)
         floor = sum(shortest(trees[i]).get(0, replay(trees[i], HeuristicPolicy().score)[1]) for i in ids)
         print(f"{part}: {len(ids)} problems; heuristic solves {solved} in {n} nodes; oracle floor {floor} nodes "
               f"(at most {1 - floor / n:.0%} fewer)")
+    print(f"synthetic: {len(extra)} problems, {len(extra_samples)} samples")
     train = parts["train"]
     fold = {i: int(hashlib.sha256((i + "cv").encode()).hexdigest(), 16) % 2 for i in train}
     heuristic_cv = total(trees, train, HeuristicPolicy().score)[1]
-    print(f"{'l2':>7} {'subst':>5} {'share':>5} | cv nodes (heuristic {heuristic_cv}) | held-out solved, nodes")
-    for l2 in (1e-2, 1e-3):
-        for substitution_cost in (0.0, 0.3, 0.7):
+    print(f"{'hidden':>6} {'decay':>7} {'subst':>5} {'share':>5} | cv nodes (heuristic {heuristic_cv}) | "
+          "held-out solved, nodes")
+    for hidden, decay in ((32, 1e-3), (64, 1e-3), (64, 1e-2)):
+        folds = {k: LearnedPolicy.train(samples(trees, [i for i in train if fold[i] != k]) + extra_samples,
+                                        hidden=hidden, weight_decay=decay) for k in (0, 1)}
+        full = LearnedPolicy.train(samples(trees, train) + extra_samples, hidden=hidden, weight_decay=decay)
+        for substitution_cost in (0.3, 0.7, 1.2):
             for share in (0.05, 0.3):
-                cv = 0
-                for k in (0, 1):
-                    fit = LearnedPolicy.train(samples(trees, [i for i in train if fold[i] != k]), l2=l2)
-                    cv += total(trees, [i for i in train if fold[i] == k], LearnedPolicy(fit.weights, substitution_cost=substitution_cost, heuristic_share=share).score)[1]
-                fit = LearnedPolicy.train(samples(trees, train), l2=l2)
-                solved, n = total(trees, parts["heldout"], LearnedPolicy(fit.weights, substitution_cost=substitution_cost, heuristic_share=share).score)
-                print(f"{l2:7.0e} {substitution_cost:5.2f} {share:5.2f} | {cv:8d} | {solved:3d}, {n}", flush=True)
+                def scored(fit: LearnedPolicy):
+                    return replace(fit, substitution_cost=substitution_cost, heuristic_share=share).score
+
+                cv = sum(total(trees, [i for i in train if fold[i] == k], scored(folds[k]))[1] for k in (0, 1))
+                solved, n = total(trees, parts["heldout"], scored(full))
+                print(f"{hidden:6d} {decay:7.0e} {substitution_cost:5.2f} {share:5.2f} | {cv:8d} | {solved:3d}, {n}",
+                      flush=True)
 
 
 def main() -> None:
@@ -180,13 +196,16 @@ def main() -> None:
     c = sub.add_parser("collect")
     c.add_argument("--out", type=Path, default=Path("runs/policy_replay"))
     c.add_argument("--timeout", type=float, default=20.0)
+    c.add_argument("--synthetic", type=int, default=0,
+                   help="collect on this many synthetic problems rewritten from the training split instead")
     r = sub.add_parser("replay")
     r.add_argument("traces", type=Path)
+    r.add_argument("synthetic", type=Path, nargs="*", help="traces of synthetic problems, added to every training set")
     args = parser.parse_args()
     if args.cmd == "collect":
-        collect(args.out, args.timeout)
+        collect(args.out, args.timeout, args.synthetic)
     else:
-        report(args.traces)
+        report(args.traces, args.synthetic)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`reasoning ineq {prove,bench,check,train-policy}`: the olympiad-inequality prover from the command line.
+"""`reasoning ineq {prove,bench,check,synth,train-policy}`: the olympiad-inequality prover from the command line.
 
 Cheap to import: argparse only; SymPy, SciPy and cvxpy are imported inside the handlers.
 """
@@ -75,21 +75,28 @@ def _prove(args) -> int:
     return 0 if result.status == "proved" else 1
 
 
-def _bench(args) -> int:
-    from reasoning.ineq.bench import run_bench
-    from reasoning.ineq.parse import ParseError
+def _load_selected(args) -> list:
+    """The problems of args.file, narrowed to --ids and --tier where given (raises ParseError, OSError)."""
     from reasoning.ineq.problem import load_problems
 
-    try:
-        config = _config(args)
-        problems = load_problems(args.file)
-    except (ParseError, ValueError, OSError) as error:
-        return _error(str(error))
+    problems = load_problems(args.file)
     if args.ids:
         wanted = set(args.ids.split(","))
         problems = [p for p in problems if p.id in wanted]
-    if args.tier:
+    if getattr(args, "tier", ""):
         problems = [p for p in problems if p.tier == args.tier]
+    return problems
+
+
+def _bench(args) -> int:
+    from reasoning.ineq.bench import run_bench
+    from reasoning.ineq.parse import ParseError
+
+    try:
+        config = _config(args)
+        problems = _load_selected(args)
+    except (ParseError, ValueError, OSError) as error:
+        return _error(str(error))
     if args.workers < 1:
         return _error("--workers must be >= 1")
     summary = run_bench(problems, config, args.out, workers=args.workers)
@@ -160,6 +167,25 @@ def _train(args) -> int:
     return 0
 
 
+def _synth(args) -> int:
+    from reasoning.ineq.parse import ParseError
+    from reasoning.ineq.synthetic import synthesize
+
+    try:
+        seeds = _load_selected(args)
+    except (ParseError, ValueError, OSError) as error:
+        return _error(str(error))
+    if not seeds:
+        return _error("no seed problems (check --ids)")
+    if args.count < 1:
+        return _error("--count must be >= 1")
+    problems = synthesize(seeds, args.count, seed=args.seed)
+    with open(args.out, "w") as handle:
+        handle.writelines(json.dumps(p.to_dict()) + "\n" for p in problems)
+    print(f"{len(problems)} synthetic problems rewritten from {len(seeds)} seeds written to {args.out}")
+    return 0
+
+
 def add_parser(subparsers) -> None:
     """Register `ineq` and its sub-subcommands on an argparse subparsers object."""
     ineq = subparsers.add_parser("ineq", help="olympiad-inequality prover with exactly checked certificates")
@@ -191,8 +217,18 @@ def add_parser(subparsers) -> None:
     c.add_argument("--memory-mib", type=int, default=4096, help="memory the check may use")
     c.set_defaults(func=_check)
 
+    y = sub.add_parser("synth", help="write synthetic training problems: true seed problems rewritten by "
+                                     "truth-preserving moves (inversion, powers, Ravi, normalisation, ...)")
+    y.add_argument("file", help="seed problems JSONL (e.g. the training split of the bundled set)")
+    y.add_argument("--out", required=True, help="problems JSONL to write")
+    y.add_argument("--count", type=int, default=300, help="problems to write")
+    y.add_argument("--seed", type=int, default=0, help="random seed (the output is deterministic given it)")
+    y.add_argument("--ids", default="", help="only these comma-separated seed problem ids")
+    y.set_defaults(func=_synth)
+
     t = sub.add_parser("train-policy", help="fit the learned action-ranking policy on bench traces")
-    t.add_argument("traces", nargs="+", help="traces.jsonl files written by `reasoning ineq bench`")
+    t.add_argument("traces", nargs="+", help="traces.jsonl files written by `reasoning ineq bench` (best with "
+                                             "--explore), of bundled and of synthetic problems alike")
     t.add_argument("--out", required=True, help="weights file to write")
     t.set_defaults(func=_train)
 

@@ -28,7 +28,7 @@ class ProverConfig:
     """Finishers allowed, a subset of ('lp', 'buffalo', 'sos')."""
     policy: str = "tuned"
     """How actions are ranked: 'tuned' (hand-tuned action costs), 'heuristic' (generic costs and goal features
-    only: the baseline a learned policy is measured against) or 'learned' (logistic model from policy_path)."""
+    only: the baseline a learned policy is measured against) or 'learned' (small network from policy_path)."""
     policy_path: str = ""
     """Weights file for policy='learned'."""
     counterexample_samples: int = 3000
