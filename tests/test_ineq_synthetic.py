@@ -83,4 +83,6 @@ def test_synth_cli_writes_loadable_problems(tmp_path, capsys):
     assert len(problems) == 12 and all(p.source.startswith("synthetic: ") for p in problems)
     assert main(["ineq", "synth", str(bundled_path()), "--ids", "nope", "--out", str(out)]) == 2
     assert "no seed problems" in capsys.readouterr().err
+    assert main(["ineq", "synth", str(bundled_path()), "--count", "2", "--out", str(tmp_path / "no" / "s.jsonl")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
     assert json.loads(out.read_text().splitlines()[0])["id"].startswith("syn0_")

@@ -180,8 +180,11 @@ def _synth(args) -> int:
     if args.count < 1:
         return _error("--count must be >= 1")
     problems = synthesize(seeds, args.count, seed=args.seed)
-    with open(args.out, "w") as handle:
-        handle.writelines(json.dumps(p.to_dict()) + "\n" for p in problems)
+    try:
+        with open(args.out, "w") as handle:
+            handle.writelines(json.dumps(p.to_dict()) + "\n" for p in problems)
+    except OSError as error:
+        return _error(f"writing {args.out}: {error}")
     print(f"{len(problems)} synthetic problems rewritten from {len(seeds)} seeds written to {args.out}")
     return 0
 
