@@ -24,17 +24,13 @@ Moves (a problem gets one or two; each says on which problems it applies):
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import sympy as sp
 
 from reasoning.ineq.problem import Problem
 
 _MAX_OPS = 60  # keep statements printable and the search's parse cheap
-
-
-def _statement(problem: Problem):
-    parsed = problem.parse()
-    return parsed, dict(zip(problem.vars, parsed.symbols))
 
 
 def _relation(lhs: sp.Expr, op: str, rhs: sp.Expr) -> str:
@@ -47,17 +43,17 @@ def _constraint_texts(parsed, substitute) -> list[str]:
     return texts
 
 
-def _substituted(problem: Problem, mapping, domain: str | None = None, extra: tuple[str, ...] = ()) -> Problem | None:
-    parsed, symbols = _statement(problem)
+def _substituted(problem: Problem, mapping: dict[str, sp.Expr], extra: tuple[str, ...] = ()) -> Problem:
+    """The problem with each variable named in `mapping` replaced by its expression, constraints included."""
+    parsed = problem.parse()
+    symbols = dict(zip(problem.vars, parsed.symbols))
     subs = {symbols[name]: value for name, value in mapping.items()}
 
     def substitute(e: sp.Expr) -> sp.Expr:
         return e.xreplace(subs)
 
-    return problem.__class__(
-        id=problem.id, vars=problem.vars, domain=domain or problem.domain,
-        goal=_relation(substitute(parsed.lhs), parsed.goal_op, substitute(parsed.rhs)),
-        constraints=tuple(_constraint_texts(parsed, substitute)) + extra, tier=problem.tier, tags=problem.tags)
+    return replace(problem, goal=_relation(substitute(parsed.lhs), parsed.goal_op, substitute(parsed.rhs)),
+                   constraints=tuple(_constraint_texts(parsed, substitute)) + extra)
 
 
 def _positive(problem: Problem) -> bool:
@@ -111,7 +107,7 @@ def triangle(problem: Problem, rng: random.Random) -> Problem | None:
 def normalize(problem: Problem, rng: random.Random) -> Problem | None:
     if not _positive(problem) or problem.constraints:
         return None
-    parsed, _ = _statement(problem)
+    parsed = problem.parse()
     goal = sp.together(parsed.goal_expr)
     if not goal.is_polynomial(*parsed.symbols):
         return None
@@ -129,55 +125,43 @@ def normalize(problem: Problem, rng: random.Random) -> Problem | None:
         lhs = sp.expand(lhs * factor)
     else:
         rhs = sp.expand(rhs * factor)
-    return problem.__class__(id=problem.id, vars=problem.vars, domain=problem.domain,
-                             goal=_relation(lhs, parsed.goal_op, rhs), constraints=(text,), tier=problem.tier,
-                             tags=problem.tags)
+    return replace(problem, goal=_relation(lhs, parsed.goal_op, rhs), constraints=(text,))
 
 
 def cyclic_sum(problem: Problem, rng: random.Random) -> Problem | None:
     if problem.constraints or len(problem.vars) < 2:
         return None
-    parsed, _ = _statement(problem)
+    parsed = problem.parse()
     shift = dict(zip(parsed.symbols, parsed.symbols[1:] + parsed.symbols[:1]))
     lhs, rhs = parsed.lhs, parsed.rhs
-    return problem.__class__(id=problem.id, vars=problem.vars, domain=problem.domain,
-                             goal=_relation(lhs + lhs.xreplace(shift), parsed.goal_op, rhs + rhs.xreplace(shift)),
-                             tier=problem.tier, tags=problem.tags)
+    return replace(problem, goal=_relation(lhs + lhs.xreplace(shift), parsed.goal_op, rhs + rhs.xreplace(shift)))
 
 
 def times_sum(problem: Problem, rng: random.Random) -> Problem | None:
     if problem.domain != "positive":
         return None
-    parsed, _ = _statement(problem)
+    parsed = problem.parse()
     total = sp.Add(*parsed.symbols)
-    return problem.__class__(id=problem.id, vars=problem.vars, domain=problem.domain,
-                             goal=_relation(parsed.lhs * total, parsed.goal_op, parsed.rhs * total),
-                             constraints=problem.constraints, tier=problem.tier, tags=problem.tags)
+    return replace(problem, goal=_relation(parsed.lhs * total, parsed.goal_op, parsed.rhs * total))
 
 
 MOVES = {"invert": invert, "square": square, "root": root, "stretch": stretch, "shear": shear,
          "triangle": triangle, "normalize": normalize, "cyclic_sum": cyclic_sum, "times_sum": times_sum}
 
 
-def _key(problem: Problem) -> tuple:
+def _key(problem: Problem, parsed) -> tuple:
     """The statement as SymPy prints it: equal for a seed and a rewrite that gives the seed back (inverting
     (a + b)(1/a + 1/b) >= 4)."""
-    parsed, _ = _statement(problem)
     return (problem.domain, parsed.strict, sp.sstr(sp.expand(parsed.goal_expr)),
             tuple(sorted(sp.sstr(e) for e in parsed.equalities)),
             tuple(sorted((sp.sstr(g), strict) for g, strict in parsed.inequalities)))
-
-
-def _small(problem: Problem) -> bool:
-    parsed, _ = _statement(problem)
-    return sp.count_ops(parsed.goal_expr) <= _MAX_OPS
 
 
 def synthesize(seeds: list[Problem], count: int, seed: int = 0, max_moves: int = 2) -> list[Problem]:
     """`count` distinct problems, each a seed rewritten by 1..max_moves moves (deterministic for a given seed)."""
     rng = random.Random(seed)
     out: list[Problem] = []
-    seen = {_key(p) for p in seeds}
+    seen = {_key(p, p.parse()) for p in seeds}
     attempts = 0
     while len(out) < count and attempts < 50 * count:
         attempts += 1
@@ -189,14 +173,13 @@ def synthesize(seeds: list[Problem], count: int, seed: int = 0, max_moves: int =
                 if moved is not None:
                     problem, names = moved, names + [name]
                     break
-        if not names or not _small(problem):
+        if not names:
             continue
-        key = _key(problem)
-        if key in seen:
+        parsed = problem.parse()
+        key = _key(problem, parsed)
+        if sp.count_ops(parsed.goal_expr) > _MAX_OPS or key in seen:
             continue
         seen.add(key)
-        out.append(Problem(id=f"syn{len(out)}_{base.id}_{'_'.join(names)}", vars=problem.vars, domain=problem.domain,
-                           goal=problem.goal, constraints=problem.constraints,
-                           source=f"synthetic: {base.id} rewritten by {', '.join(names)}", tier=base.tier,
-                           tags=base.tags))
+        out.append(replace(problem, id=f"syn{len(out)}_{base.id}_{'_'.join(names)}",
+                           source=f"synthetic: {base.id} rewritten by {', '.join(names)}"))
     return out
