@@ -84,6 +84,11 @@ def test_learned_policy_learns_a_preference(tmp_path):
     assert again.score(with_eq, "lp_hom") == pytest.approx(policy.score(with_eq, "lp_hom"))
     assert set(ACTIONS) >= {"lp_hom", "buffalo", "sos", "ravi"}
     assert HeuristicPolicy().score(without, "lp_hom") < HeuristicPolicy().score(without, "sos")
+    # training is reproducible for a seed, and another seed gives other networks that learn the same preference
+    assert LearnedPolicy.train(samples).score(with_eq, "lp_hom") == policy.score(with_eq, "lp_hom")
+    other = LearnedPolicy.train(samples, seed=10)
+    assert other.score(with_eq, "lp_hom") != policy.score(with_eq, "lp_hom")
+    assert other.score(with_eq, "lp_hom") < other.score(with_eq, "buffalo")
 
 
 def test_tuned_policy_is_the_default_and_policies_differ_in_kind():

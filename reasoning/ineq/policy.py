@@ -133,7 +133,9 @@ class LearnedPolicy(Policy):
     P is the mean of `MEMBERS` two-hidden-layer tanh networks (seeds 0, 1, ...) over the standardised `featurize`
     vector; the action enters as a one-hot, so the networks learn which features matter for which action. The
     previous policy, a linear model per action, gained nothing from synthetic problems (`reasoning.ineq.synthetic`):
-    121 held-out nodes without them, 121-124 with; the network trained with them expands 117 (heuristic: 155).
+    121 held-out nodes without them, 121-124 with; the network trained with them expands 117 (heuristic: 155). That
+    is one training: with other member seeds (`train(seed=...)`) the same data gives 115-125 held-out nodes in
+    replay (`benchmarks/policy_replay.py replay --seeds`), about 121 on average.
 
     It ranks and never prunes: cutting actions below a probability threshold (half the lowest P of any action on
     a training proof path) lost held-out proofs whose key step was rare in training (imo1995's `invert_all`).
@@ -168,8 +170,9 @@ class LearnedPolicy(Policy):
 
     @classmethod
     def train(cls, samples: list[tuple[dict, str, int]], hidden: int = HIDDEN, weight_decay: float = WEIGHT_DECAY,
-              epochs: int = EPOCHS, members: int = MEMBERS) -> LearnedPolicy:
-        """Fit each member by full-batch Adam on the class-balanced logistic loss (deterministic: seeded)."""
+              epochs: int = EPOCHS, members: int = MEMBERS, seed: int = 0) -> LearnedPolicy:
+        """Fit each member by full-batch Adam on the class-balanced logistic loss (deterministic: member k is seeded
+        with seed + k)."""
         import torch
 
         X = torch.tensor(np.stack([featurize(f, a) for f, a, _ in samples]), dtype=torch.float32)
@@ -179,8 +182,8 @@ class LearnedPolicy(Policy):
         pos = float(y.mean().clamp(1e-3, 1 - 1e-3))
         sample_weight = torch.where(y > 0, 0.5 / pos, 0.5 / (1 - pos))  # balance the classes
         layers = []
-        for seed in range(members):
-            torch.manual_seed(seed)
+        for k in range(members):
+            torch.manual_seed(seed + k)
             net = torch.nn.Sequential(torch.nn.Linear(X.shape[1], hidden), torch.nn.Tanh(),
                                       torch.nn.Linear(hidden, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 1))
             optimiser = torch.optim.Adam(net.parameters(), lr=1e-2, weight_decay=weight_decay)
