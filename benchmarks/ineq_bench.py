@@ -74,6 +74,12 @@ def split_of(problem_id: str) -> str:
     return "train" if int(hashlib.sha256(problem_id.encode()).hexdigest(), 16) % 2 == 0 else "heldout"
 
 
+def synthetic_training_problems(train: list[Problem], count: int) -> list[Problem]:
+    """The synthetic problems the learned policy also trains on; `policy_replay.py collect --synthetic` explores
+    the same ones."""
+    return synthesize(train, count, seed=0)
+
+
 def run_triples(problems: list[Problem], python: str, timeout: float, out: Path) -> dict[str, dict]:
     path = out / "triples.jsonl"
     done = {}
@@ -149,7 +155,7 @@ def main() -> int:
                                   explore=True), out / "explore", workers=args.workers, label="explore")
     explored = (out / "explore" / "traces.jsonl").read_text().splitlines()
     if args.synthetic:
-        synthetic = synthesize(train, args.synthetic, seed=0)
+        synthetic = synthetic_training_problems(train, args.synthetic)
         run_bench(synthetic, ProverConfig(timeout_s=min(args.timeout, args.synthetic_timeout), policy="heuristic",
                                           explore=True), out / "synthetic", workers=args.workers, label="synthetic")
         explored += (out / "synthetic" / "traces.jsonl").read_text().splitlines()

@@ -1,8 +1,9 @@
 """Offline replay of recorded search trees: how many nodes would a policy expand, without re-running the prover.
 
     python benchmarks/policy_replay.py collect --out runs/policy_replay [--timeout 20]   # ~9 min on 2 cores
-    python benchmarks/policy_replay.py collect --synthetic 1000 --timeout 10 --out runs/policy_replay_synth  # ~35 min
-    python benchmarks/policy_replay.py replay runs/policy_replay/traces.jsonl [runs/policy_replay_synth/traces.jsonl]
+    python benchmarks/policy_replay.py collect --synthetic 1000 --timeout 10 --out runs/policy_replay_synth  # ~37 min
+    python benchmarks/policy_replay.py replay runs/policy_replay/traces.jsonl [runs/policy_replay_synth/traces.jsonl] \
+        [--seeds 3]   # ~12 min with 1000 synthetic problems and 3 seeds
 
 `collect` runs exploring heuristic searches of every bundled problem (as `reasoning ineq bench --explore` does) but
 keeps, for each problem, the whole tree: every attempt with its outcome (closed the goal / failed / made child
@@ -41,7 +42,7 @@ import reasoning.ineq.search as search  # noqa: E402
 from reasoning.ineq.policy import HeuristicPolicy, LearnedPolicy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ineq_bench import split_of  # noqa: E402  (the same train/held-out split)
+from ineq_bench import split_of, synthetic_training_problems  # noqa: E402  (the same split and problems)
 
 UNTRIED_SECONDS = 1.0
 MAX_NODES, LIMIT_S = 64, 60.0
@@ -52,7 +53,6 @@ def collect(out: Path, timeout: float, synthetic: int = 0) -> None:
     from reasoning.ineq.bench import run_bench
     from reasoning.ineq.config import ProverConfig
     from reasoning.ineq.problem import bundled_path, load_problems
-    from reasoning.ineq.synthetic import synthesize
 
     durations: list[float] = []
     listed: dict[int, list[str]] = {}
@@ -91,7 +91,7 @@ def collect(out: Path, timeout: float, synthetic: int = 0) -> None:
     search._run_finisher, search.apply_macro = timed(search._run_finisher), timed(search.apply_macro)
     problems = load_problems(bundled_path())
     if synthetic:
-        problems = synthesize([p for p in problems if split_of(p.id) == "train"], synthetic, seed=0)
+        problems = synthetic_training_problems([p for p in problems if split_of(p.id) == "train"], synthetic)
     run_bench(problems, ProverConfig(timeout_s=timeout, policy="heuristic", explore=True), out, workers=2)
 
 
