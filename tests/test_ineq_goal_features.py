@@ -6,7 +6,7 @@ import pytest
 
 from reasoning.ineq import Problem
 from reasoning.ineq.config import ProverConfig
-from reasoning.ineq.goal_features import goal_features
+from reasoning.ineq.goal_features import goal_features, statement_features
 from reasoning.ineq.policy import LearnedPolicy, featurize, target_prefix
 
 
@@ -41,6 +41,32 @@ def test_cyclic_but_not_symmetric():
     assert goal_features(symmetric, (True,) * 3)["cyclic_only"] == 0.0
 
 
+def _statement(goal: str, *constraints: str) -> dict:
+    from reasoning.ineq.transforms import initial_state
+
+    problem = Problem(id="t", vars=("a", "b", "c"), domain="positive", goal=goal, constraints=constraints)
+    return statement_features(initial_state(problem.parse()))
+
+
+def test_statement_features_tell_constraint_kinds_and_radical_goals_apart():
+    product = _statement("a + b + c >= 3", "a*b*c = 1")
+    linear = _statement("a*b + b*c + c*a <= 3", "a + b + c = 3")
+    usamo = _statement("a*b + b*c + c*a - a*b*c <= 2", "a^2 + b^2 + c^2 + a*b*c = 4")
+    ratio = _statement("a + c >= 2*b", "a*c = b^2")
+    assert (product["eq_degree"], product["eq_homogeneous"]) == (0.75, 0.0)
+    assert (linear["eq_degree"], linear["eq_homogeneous"]) == (0.25, 0.0)
+    assert (ratio["eq_degree"], ratio["eq_homogeneous"]) == (0.5, 1.0)
+    assert usamo["eq_degree"] == 0.75 and usamo["eq_terms"] > product["eq_terms"]
+    free = _statement("a^2 + b^2 + c^2 >= a*b + b*c + c*a")
+    assert free["eq_degree"] == free["eq_terms"] == free["eq_homogeneous"] == 0.0
+    assert free["n_radicals"] == free["n_fractions"] == 0.0
+    roots = _statement("sqrt(a) + sqrt(b) + sqrt(c) <= a + b + c", "a*b*c = 1")
+    nesbitt = _statement("a/(b + c) + b/(c + a) + c/(a + b) >= 3/2")
+    assert roots["n_radicals"] > 0 and roots["n_fractions"] == 0.0
+    assert nesbitt["n_fractions"] > 0 and nesbitt["n_radicals"] == 0.0
+    assert nesbitt["expr_ops"] > _statement("a + b + c >= 3")["expr_ops"]
+
+
 def test_each_finisher_reads_the_features_of_its_own_target_goal():
     assert [target_prefix(a) for a in ("lp", "sos_hom", "lp_dsq", "buffalo_conj", "lp_mul", "ravi", "power_sub_all")] \
         == ["g_", "h_", "d_", "c_", "m_", "g_", "g_"]
@@ -71,13 +97,13 @@ def test_search_computes_target_features_only_for_a_policy_that_reads_them(tmp_p
 
     problem = Problem(id="t", vars=("a", "b", "c"), domain="positive", goal="a^3 + b^3 + c^3 >= 3*a*b*c")
     plain = prove(problem, ProverConfig(timeout_s=30, counterexample_samples=200, policy="heuristic"))
-    assert not any(k.startswith("g_") for f, _, _ in plain.trace for k in f)
+    assert not any(k.startswith("g_") or k == "expr_ops" for f, _, _ in plain.trace for k in f)
     learned = prove(problem, ProverConfig(timeout_s=30, counterexample_samples=200, policy="learned",
                                           policy_path=str(bundled_policy_path())))
-    assert learned.status == "proved" and all("g_hull_cover" in f for f, _, _ in learned.trace)
+    assert learned.status == "proved" and all("g_hull_cover" in f and "eq_degree" in f for f, _, _ in learned.trace)
     explored = prove(problem, ProverConfig(timeout_s=30, counterexample_samples=200, policy="heuristic",
                                            explore=True))  # training data carries them
-    assert all("g_hull_cover" in f for f, _, _ in explored.trace)
+    assert all("g_hull_cover" in f and "expr_ops" in f for f, _, _ in explored.trace)
 
 
 def test_a_weights_file_from_before_the_target_features_must_be_retrained(tmp_path):

@@ -1,9 +1,11 @@
-"""Cheap features of a finisher's goal polynomial, for ranking actions (never for deciding anything).
+"""Cheap features of a finisher's goal polynomial and of a search state, for ranking actions (never for deciding
+anything).
 
-They describe what the AM-GM / Schur LP and the SOS finisher can use: how many of the negative terms lie in the
+`goal_features` describe what the AM-GM / Schur LP and the SOS finisher can use: how many of the negative terms lie in the
 convex hull of the usable positive terms (an AM-GM certificate needs every one of them there), how many positive
 terms a real-domain goal cannot use (odd powers of real variables), whether the goal is cyclic but not symmetric,
-and whether it is tight at (1, ..., 1).
+and whether it is tight at (1, ..., 1). `statement_features` describe the state's own goal expression and
+constraints, so they exist for radical and fractional goals too.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import itertools
 import math
 
 import numpy as np
+import sympy as sp
 
 from reasoning.ineq.finishers.amgm_lp import _even_ok
 from reasoning.ineq.finishers.common import Goal, PolyDict
+from reasoning.ineq.transforms import State
 
 HULL_LIMIT = 40  # negative terms checked for hull membership (a sample of them beyond this)
 
@@ -82,3 +86,23 @@ def prefixed(prefix: str, goal: Goal | None) -> dict[str, float]:
     if goal is None:
         return {}
     return {f"{prefix}{k}": v for k, v in goal_features(goal.poly, goal.nonneg).items()}
+
+
+def statement_features(state: State) -> dict[str, float]:
+    """The equality constraints' degree, homogeneity and size, and the goal expression's radicals, fractions and
+    size. (Added after replays showed held-out problems whose right first step depends on the kind of constraint
+    or on the radical form, which the polynomial features cannot see: `benchmarks/policy_replay.py`.)"""
+    symbols = list(state.symbols.values())
+    polys = []
+    for e in state.equalities:
+        try:
+            polys.append(sp.Poly(sp.expand(e), *symbols))
+        except sp.PolynomialError:  # a constraint with a radical in it
+            continue
+    powers = [e for e in sp.preorder_traversal(state.expr) if e.is_Pow]
+    return {"eq_degree": max((p.total_degree() for p in polys), default=0) / 4,
+            "eq_homogeneous": float(bool(polys) and all(p.is_homogeneous for p in polys)),
+            "eq_terms": math.log1p(sum(len(p.terms()) for p in polys)),
+            "n_radicals": math.log1p(sum(1 for e in powers if e.exp.is_Rational and not e.exp.is_Integer)),
+            "n_fractions": math.log1p(sum(1 for e in powers if e.exp.is_negative)),
+            "expr_ops": math.log1p(sp.count_ops(state.expr))}

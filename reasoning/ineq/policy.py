@@ -17,7 +17,8 @@ Lower score = tried first.
   before the first proof; the bundled `policy_weights.json` is trained on exploring heuristic searches of all 166
   bundled problems (`reasoning ineq bench ... --policy heuristic --explore --timeout 20`) and of the 1000
   synthetic problems `benchmarks/ineq_bench.py` rewrites from the training split (`--timeout 10`), then
-  `train-policy`.
+  `train-policy` (the current file: the same searches as recorded by `benchmarks/policy_replay.py collect`,
+  whose trees give the same samples).
 A model-in-the-loop policy (an LLM proposing steps) plugs in through the same `Policy.score` interface.
 """
 
@@ -37,7 +38,9 @@ ACTIONS = ("lp_hom", "buffalo_hom", "lp", "buffalo", "sos_hom", "sos", "lp_conj"
            "sos_mul", "radical_bound", "power_sides", "scale")
 STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "inequalities", "radicals",
                   "real_domain", "neg_fraction", "symmetric", "depth", "polynomial", "slack",
-                  "fraction", "product_equality", "has_hom", "has_conj", "has_dsq")
+                  "fraction", "product_equality", "has_hom", "has_conj", "has_dsq",
+                  # `goal_features.statement_features`, computed only for a policy that reads them
+                  "eq_degree", "eq_homogeneous", "eq_terms", "n_radicals", "n_fractions", "expr_ops")
 # What one attempt of each finisher family costs to run, relative to an LP; substitutions are all one price.
 _RUN_COST = {"lp": 1.0, "buffalo": 1.5, "sos": 2.5}
 _SUBSTITUTION_COST = 1.5
@@ -133,9 +136,11 @@ class LearnedPolicy(Policy):
     P is the mean of `MEMBERS` two-hidden-layer tanh networks (member k seeded with seed + k) over the standardised `featurize`
     vector; the action enters as a one-hot, so the networks learn which features matter for which action. The
     previous policy, a linear model per action, gained nothing from synthetic problems (`reasoning.ineq.synthetic`):
-    121 held-out nodes without them, 121-124 with; the network trained with them expands 117 (heuristic: 155). That
-    is one training: with other member seeds (`train(seed=...)`) the same data gives 115-125 held-out nodes in
-    replay (`benchmarks/policy_replay.py replay --seeds`), about 121 on average.
+    121 held-out nodes without them, 121-124 with; the network trained with them expands 115-125 held-out nodes
+    depending on its member seeds (`train(seed=...)`; `benchmarks/policy_replay.py replay --seeds`), about 121 on
+    average (heuristic: 155). The statement features (`goal_features.statement_features`: the equality constraints'
+    degree, homogeneity and size, the goal's radicals, fractions and size) bring it to 110-117, about 114 on
+    average over six seeds, against 121-125 without them on the same recorded trees.
 
     It ranks and never prunes: cutting actions below a probability threshold (half the lowest P of any action on
     a training proof path) lost held-out proofs whose key step was rare in training (imo1995's `invert_all`).

@@ -22,7 +22,7 @@ from reasoning.ineq.checker import check_certificate
 from reasoning.ineq.config import ProverConfig
 from reasoning.ineq.finishers.common import DeadlineReached, Goal, add, degree, is_homogeneous, mul
 from reasoning.ineq.finishers.common import poly_str
-from reasoning.ineq.goal_features import prefixed
+from reasoning.ineq.goal_features import prefixed, statement_features
 from reasoning.ineq.normalize import (
     apply_macro, candidate_steps, conjugate, difference_of_squares, goal_of, homogenize,
 )
@@ -86,7 +86,8 @@ def _state_key(state: State) -> str:
 
 
 def _make_node(state: State, steps: list[dict], depth: int, goal_features: bool = False) -> _Node:
-    """A search node; `goal_features` adds the features of each finisher's target goal (`_target_features`)."""
+    """A search node; `goal_features` adds the features of each finisher's target goal (`_target_features`) and of
+    the statement itself (`statement_features`), which only the learned policy reads."""
     node = _Node(state, steps, depth)
     f = {"nvars": len(state.names), "depth": depth, "equalities": len(state.equalities),
          "inequalities": len(state.inequalities), "real_domain": float(any(d == "real" for _, d in state.domains)),
@@ -118,6 +119,8 @@ def _make_node(state: State, steps: list[dict], depth: int, goal_features: bool 
             f.update(_target_features(node))
     else:
         f.update(radicals=1.0)
+    if goal_features:
+        f.update(statement_features(state))
     node.features = f
     return node
 
