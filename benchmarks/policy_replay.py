@@ -1,7 +1,8 @@
 """Offline replay of recorded search trees: how many nodes would a policy expand, without re-running the prover.
 
-    python benchmarks/policy_replay.py collect --out runs/policy_replay [--timeout 20]   # ~9 min on 2 cores
-    python benchmarks/policy_replay.py collect --synthetic 1000 --timeout 10 --out runs/policy_replay_synth  # ~37 min
+    python benchmarks/policy_replay.py collect --out runs/policy_replay [--timeout 20] [--snapshots]  # ~9 min, 2 cores
+    python benchmarks/policy_replay.py collect --synthetic 1000 --timeout 10 --out runs/policy_replay_synth \
+        [--snapshots]  # ~37 min
     python benchmarks/policy_replay.py replay runs/policy_replay/traces.jsonl [runs/policy_replay_synth/traces.jsonl] \
         [--seeds 3]   # ~12 min with 1000 synthetic problems and 3 seeds
 
@@ -19,6 +20,9 @@ node counts. It prints, on each half of the sha256 train/held-out split of `ineq
   to features or data.
   The trees of synthetic problems (`collect --synthetic N`: the N problems `ineq_bench.py` rewrites from the
   training split) are added to every training set, the cross-validation folds included.
+With `--snapshots`, `collect` also keeps every node's state, so a candidate feature can be computed offline
+(`node_snapshots`) and tried in replay within minutes instead of collecting again (how the statement features
+were chosen).
 This is how `policy.HIDDEN`, `WEIGHT_DECAY`, `SUBSTITUTION_COST` and `HEURISTIC_SHARE` were chosen; the held-out
 figure is for reading only (choosing by it would leak the held-out split into the model).
 """
@@ -26,10 +30,12 @@ figure is for reading only (choosing by it would leak the held-out split into th
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import heapq
 import itertools
 import json
+import pickle
 import sys
 import time
 from collections import Counter
@@ -48,8 +54,11 @@ UNTRIED_SECONDS = 1.0
 MAX_NODES, LIMIT_S = 64, 60.0
 
 
-def collect(out: Path, timeout: float, synthetic: int = 0) -> None:
-    """Exploring heuristic searches with the raw trees kept (wraps search internals; a benchmark tool only)."""
+def collect(out: Path, timeout: float, synthetic: int = 0, snapshots: bool = False) -> None:
+    """Exploring heuristic searches with the raw trees kept (wraps search internals; a benchmark tool only).
+
+    `snapshots` also stores each node's state and finisher goals (pickled, base64) so that a candidate feature can
+    be computed offline (`node_snapshots`) and tried in replay without collecting again."""
     from reasoning.ineq.bench import run_bench
     from reasoning.ineq.config import ProverConfig
     from reasoning.ineq.problem import bundled_path, load_problems
@@ -57,6 +66,7 @@ def collect(out: Path, timeout: float, synthetic: int = 0) -> None:
     durations: list[float] = []
     listed: dict[int, list[str]] = {}
     features: dict[int, dict] = {}
+    snaps: dict[int, str] = {}
     last = [0]
 
     def timed(fn):
@@ -74,6 +84,9 @@ def collect(out: Path, timeout: float, synthetic: int = 0) -> None:
         names = actions(node, config)
         listed.setdefault(node.index, []).extend(names)
         features[node.index], last[0] = node.features, node.index
+        if snapshots:
+            snaps[node.index] = base64.b64encode(pickle.dumps(
+                (node.state, node.goal, node.hom, node.conj, node.dsq, node.mul, node.steps))).decode()
         return names
 
     def listing_candidates(state):
@@ -83,8 +96,8 @@ def collect(out: Path, timeout: float, synthetic: int = 0) -> None:
 
     def raw(trace):  # replaces _clean: rows (features, action, outcome, node, child, seconds) + the listing
         rows = [list(row) + [round(d, 4)] for row, d in zip(trace, durations)]
-        rows.append(["moves", dict(listed), dict(features)])
-        durations.clear(), listed.clear(), features.clear()
+        rows.append(["moves", dict(listed), dict(features)] + ([dict(snaps)] if snapshots else []))
+        durations.clear(), listed.clear(), features.clear(), snaps.clear()
         return rows
 
     search._actions, search.candidate_steps, search._clean = listing_actions, listing_candidates, raw
@@ -103,7 +116,7 @@ def load(path: Path) -> dict[str, dict]:
         rows, nodes = record["trace"], {}
         listed, features = ({}, {})
         if rows and rows[-1][0] == "moves":
-            _, listed, features = rows.pop()
+            _, listed, features = rows.pop()[:3]
         for f, action, outcome, node, child, secs in rows:
             nodes.setdefault(node, {"f": f, "acts": []})["acts"].append((action, outcome, child, secs))
         for k, names in listed.items():
@@ -113,6 +126,19 @@ def load(path: Path) -> dict[str, dict]:
                 n["acts"] += [(action, "untried", None, UNTRIED_SECONDS)] * count
         trees[record["id"]] = nodes
     return trees
+
+
+def node_snapshots(path: Path) -> dict[str, dict[int, tuple]]:
+    """problem id -> {node id: (state, goal, hom, conj, dsq, mul, steps)} from a `collect --snapshots` run: add a
+    candidate feature to `load`'s trees with e.g. `nodes[k]["f"].update(feature(*snapshots[pid][k]))`. Unpickles:
+    read only files you collected yourself."""
+    out = {}
+    for line in path.open():
+        record = json.loads(line)
+        rows = record["trace"]
+        if rows and rows[-1][0] == "moves" and len(rows[-1]) > 3:
+            out[record["id"]] = {int(k): pickle.loads(base64.b64decode(v)) for k, v in rows[-1][3].items()}
+    return out
 
 
 def shortest(nodes: dict) -> dict[int, int]:
@@ -210,6 +236,8 @@ def main() -> None:
     c.add_argument("--timeout", type=float, default=20.0)
     c.add_argument("--synthetic", type=int, default=0,
                    help="collect on this many synthetic problems rewritten from the training split instead")
+    c.add_argument("--snapshots", action="store_true",
+                   help="also store every node's state (pickled) for offline feature experiments (node_snapshots)")
     r = sub.add_parser("replay")
     r.add_argument("traces", type=Path)
     r.add_argument("synthetic", type=Path, nargs="*", help="traces of synthetic problems, added to every training set")
@@ -218,7 +246,7 @@ def main() -> None:
                         "nodes move by several nodes with its seed alone")
     args = parser.parse_args()
     if args.cmd == "collect":
-        collect(args.out, args.timeout, args.synthetic)
+        collect(args.out, args.timeout, args.synthetic, args.snapshots)
     else:
         report(args.traces, args.synthetic, args.seeds)
 
