@@ -16,7 +16,7 @@ node counts. It prints, on each half of the sha256 train/held-out split of `ineq
 - for a grid of the learned policy's hyperparameters (network width and weight decay, substitution cost, heuristic
   share), the 2-fold cross-validated nodes on the training split (the selection criterion) and the held-out nodes,
   each as the mean (min-max) over `--seeds` trainings with different member seeds: the held-out nodes of one
-  training move by up to 10 with its seed alone (110-117 for the bundled configuration), more than most changes
+  training move by up to 7-10 with its seed alone (110-117 for the bundled configuration), more than most changes
   to features or data.
   The trees of synthetic problems (`collect --synthetic N`: the N problems `ineq_bench.py` rewrites from the
   training split) are added to every training set, the cross-validation folds included.

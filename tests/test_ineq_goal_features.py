@@ -57,6 +57,8 @@ def test_statement_features_tell_constraint_kinds_and_radical_goals_apart():
     assert (linear["eq_degree"], linear["eq_homogeneous"]) == (0.25, 0.0)
     assert (ratio["eq_degree"], ratio["eq_homogeneous"]) == (0.5, 1.0)
     assert usamo["eq_degree"] == 0.75 and usamo["eq_terms"] > product["eq_terms"]
+    rooted = _statement("a + b + c >= 3", "sqrt(a) + sqrt(b) + sqrt(c) = 3")  # no polynomial: seen as no degree
+    assert rooted["eq_degree"] == rooted["eq_terms"] == 0.0
     free = _statement("a^2 + b^2 + c^2 >= a*b + b*c + c*a")
     assert free["eq_degree"] == free["eq_terms"] == free["eq_homogeneous"] == 0.0
     assert free["n_radicals"] == free["n_fractions"] == 0.0

@@ -1,8 +1,8 @@
 """Cheap features of a finisher's goal polynomial and of a search state, for ranking actions (never for deciding
 anything).
 
-`goal_features` describe what the AM-GM / Schur LP and the SOS finisher can use: how many of the negative terms lie in the
-convex hull of the usable positive terms (an AM-GM certificate needs every one of them there), how many positive
+`goal_features` describe what the AM-GM / Schur LP and the SOS finisher can use: how many of the negative terms lie
+in the convex hull of the usable positive terms (an AM-GM certificate needs every one of them there), how many positive
 terms a real-domain goal cannot use (odd powers of real variables), whether the goal is cyclic but not symmetric,
 and whether it is tight at (1, ..., 1). `statement_features` describe the state's own goal expression and
 constraints, so they exist for radical and fractional goals too.

@@ -289,8 +289,8 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     trace: list = []  # (features, action, outcome, node id, child id): outcome 1 proved, 0 failed, -1 substitution
     ids = itertools.count()
     seen: set[str] = set()
-    # the target-goal features cost milliseconds per node: computed for a policy that reads them, and for exploring
-    # searches, whose traces are the learned policy's training data
+    # the target-goal and statement features cost milliseconds per node: computed for a policy that reads them, and
+    # for exploring searches, whose traces are the learned policy's training data
     goal_features = policy.uses_goal_features or config.explore
 
     def push(node: _Node) -> None:
