@@ -134,9 +134,9 @@ class LearnedPolicy(Policy):
     """A small neural network: score = -log P(action succeeds | state, target goal) + a substitution cost + a share
     of the heuristic, trained by `train`.
 
-    P is the mean of `MEMBERS` two-hidden-layer tanh networks (member k seeded with seed + k) over the standardised `featurize`
-    vector; the action enters as a one-hot, so the networks learn which features matter for which action. The
-    previous policy, a linear model per action, gained nothing from synthetic problems (`reasoning.ineq.synthetic`):
+    P is the mean of `MEMBERS` two-hidden-layer tanh networks (member k seeded with seed + k) over the standardised
+    `featurize` vector; the action enters as a one-hot, so the networks learn which features matter for which action.
+    The previous policy, a linear model per action, gained nothing from synthetic problems (`reasoning.ineq.synthetic`):
     121 held-out nodes without them, 121-124 with; the network trained with them expands 115-125 held-out nodes
     depending on its member seeds (`train(seed=...)`; `benchmarks/policy_replay.py replay --seeds`), about 121 on
     average (heuristic: 155). The statement features (`goal_features.statement_features`: the equality constraints'
