@@ -186,12 +186,23 @@ def samples(trees: dict, ids: list[str]) -> list[tuple[dict, str, int]]:
     return out
 
 
+def problem_ids(trees: dict, ids: list[str]) -> list[str]:
+    """The problem id of each of `samples(trees, ids)`, for `LearnedPolicy.train(problems=...)`."""
+    return [i for i in ids for n in trees[i].values() for _, o, _, _ in n["acts"] if o != "untried"]
+
+
 def report(path: Path, synthetic: list[Path], seeds: int = 3) -> None:
     trees = load(path)
     extra: dict[str, dict] = {}
     for p in synthetic:
         extra.update(load(p))
     extra_samples = samples(extra, sorted(extra))
+    extra_ids = problem_ids(extra, sorted(extra))
+
+    def fit(ids: list[str], **options) -> LearnedPolicy:  # trained as `train-policy` does: every problem alike
+        return LearnedPolicy.train(samples(trees, ids) + extra_samples, problems=problem_ids(trees, ids) + extra_ids,
+                                   **options)
+
     parts = {p: sorted(i for i in trees if split_of(i) == p) for p in ("train", "heldout")}
     for part, ids in parts.items():
         solved, n = total(trees, ids, HeuristicPolicy().score)
@@ -207,10 +218,9 @@ def report(path: Path, synthetic: list[Path], seeds: int = 3) -> None:
     for hidden, decay in ((32, 1e-3), (64, 1e-3), (64, 1e-2)):
         fits = []  # per training seed: (fold models, model on the whole training split)
         for seed in range(0, 10 * seeds, 10):
-            folds = {k: LearnedPolicy.train(samples(trees, [i for i in train if fold[i] != k]) + extra_samples,
-                                            hidden=hidden, weight_decay=decay, seed=seed) for k in (0, 1)}
-            fits.append((folds, LearnedPolicy.train(samples(trees, train) + extra_samples, hidden=hidden,
-                                                    weight_decay=decay, seed=seed)))
+            folds = {k: fit([i for i in train if fold[i] != k], hidden=hidden, weight_decay=decay, seed=seed)
+                     for k in (0, 1)}
+            fits.append((folds, fit(train, hidden=hidden, weight_decay=decay, seed=seed)))
         for substitution_cost in (0.3, 0.7, 1.2):
             for share in (0.05, 0.3):
                 def scored(fit: LearnedPolicy):

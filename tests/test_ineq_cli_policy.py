@@ -91,6 +91,34 @@ def test_learned_policy_learns_a_preference(tmp_path):
     assert other.score(with_eq, "lp_hom") < other.score(with_eq, "buffalo")
 
 
+def _weighing_traces() -> list[dict]:
+    # one big explored tree where lp failed 150 times and sos proved the goal (problem "big"), against ten small
+    # searches where lp proved the goal and sos failed
+    f = {"nvars": 3, "degree": 4, "polynomial": 1, "depth": 0}
+    rows = [{"id": "big", "trace": [[f, "lp", 0]] * 150 + [[f, "sos", 1]]}]
+    return rows + [{"id": f"small{k}", "trace": [[f, "lp", 1], [f, "sos", 0]]} for k in range(10)]
+
+
+def test_training_with_problem_ids_weighs_every_problem_alike(tmp_path, capsys):
+    rows = _weighing_traces()
+    f = rows[0]["trace"][0][0]
+    samples = [(g, a, y) for row in rows for g, a, y in row["trace"]]
+    ids = [row["id"] for row in rows for _ in row["trace"]]
+    by_sample = LearnedPolicy.train(samples, members=1)
+    by_problem = LearnedPolicy.train(samples, members=1, problems=ids)
+    # per sample, lp failed 150 times in 160 and sos once in 11; per problem, lp proved 10 of its 11 problems
+    assert by_sample.score(f, "sos") < by_sample.score(f, "lp")
+    assert by_problem.score(f, "lp") < by_problem.score(f, "sos")
+    with pytest.raises(ValueError, match="problem ids"):
+        LearnedPolicy.train(samples, problems=ids[:-1])
+    # `train-policy` reads the problem ids from the traces and trains the same way
+    traces, out = tmp_path / "traces.jsonl", tmp_path / "w.json"
+    traces.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    assert main(["ineq", "train-policy", str(traces), "--out", str(out)]) == 0
+    trained = LearnedPolicy.load(out)
+    assert trained.score(f, "lp") < trained.score(f, "sos")
+
+
 def test_tuned_policy_is_the_default_and_policies_differ_in_kind():
     assert ProverConfig().policy == "tuned"
     f = {"nvars": 2, "degree": 2, "log_terms": 1.0, "polynomial": 1, "homogeneous": 1.0, "slack": 0.5, "depth": 0}

@@ -150,18 +150,20 @@ def _check(args) -> int:
 def _train(args) -> int:
     from reasoning.ineq.policy import LearnedPolicy
 
-    samples = []
+    samples, problems = [], []  # problems: each sample's problem id, so that every problem weighs alike
     try:
         for path in args.traces:
             with open(path) as handle:
                 for line in handle:
                     if line.strip():
-                        samples += [(f, a, int(y)) for f, a, y in json.loads(line)["trace"]]
+                        row = json.loads(line)
+                        samples += [(f, a, int(y)) for f, a, y in row["trace"]]
+                        problems += [row["id"]] * len(row["trace"])
     except (OSError, json.JSONDecodeError, KeyError, ValueError) as error:
         return _error(f"reading traces: {error}")
     if not samples:
         return _error("no trace samples found; run `reasoning ineq bench` first")
-    policy = LearnedPolicy.train(samples)
+    policy = LearnedPolicy.train(samples, problems=problems)
     policy.save(args.out)
     print(f"trained on {len(samples)} samples ({sum(y for _, _, y in samples)} positive); weights in {args.out}")
     return 0
