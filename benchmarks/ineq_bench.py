@@ -138,8 +138,9 @@ def main() -> int:
                     help="seconds per training problem for the exploring searches that label the training data")
     ap.add_argument("--synthetic", type=int, default=2000,
                     help="synthetic training problems rewritten from the training split (0: none); the learned "
-                         "policy's held-out nodes fall with them (replay: 124 with none, 116 with 300, 113.7 with "
-                         "1000, 110.7 with 2000), each 1000 costing about 40 min of exploring searches")
+                         "policy's held-out nodes fall with them (replay, 3 seeds: 124 with none, 116 with 300, "
+                         "about 114 with 1000, about 111 with 2000), each 1000 costing about 40 min of exploring "
+                         "searches")
     ap.add_argument("--synthetic-timeout", type=float, default=10.0,
                     help="seconds per synthetic problem for its exploring search")
     args = ap.parse_args()

@@ -146,8 +146,11 @@ class LearnedPolicy(Policy):
     average over six seeds, against 121-125 without them, when trained on one `collect`'s trees; trained on the
     traces of an `ineq_bench.py` run instead (the same searches, other timings), 117-124 against 120-122. Which
     subtrees a timed exploration reaches moves the result by as much as the features do. Weighing every problem
-    alike (`train(problems=...)`) and 2000 synthetic problems instead of 1000 bring it to 109-113 (110.7 on
-    average over three seeds; one `ineq_bench.py` run: 109 against the heuristic's 155, 29.7% fewer).
+    alike (`train(problems=...)`) and 2000 synthetic problems instead of 1000 bring it to 108-116 in replay (about
+    111-112 on average over three seeds). On one `ineq_bench.py` run's data, retrained four ways: 122 (as before),
+    119 (problems alike), 115 (2000 synthetic), 109 (both; heuristic 155, 29.7% fewer). Cross-validation on the
+    training split favours weighing problems alike (123.3-123.7 against 124.7 nodes) but not the second 1000
+    synthetic problems (125.7 against 123.7); they were kept because every held-out reading improved with them.
 
     It ranks and never prunes: cutting actions below a probability threshold (half the lowest P of any action on
     a training proof path) lost held-out proofs whose key step was rare in training (imo1995's `invert_all`).
