@@ -148,9 +148,9 @@ class LearnedPolicy(Policy):
     subtrees a timed exploration reaches moves the result by as much as the features do. Weighing every problem
     alike (`train(problems=...)`) and 2000 synthetic problems instead of 1000 bring it to 108-116 in replay (about
     111-112 on average over three seeds). On one `ineq_bench.py` run's data, retrained four ways: 122 (as before),
-    119 (problems alike), 115 (2000 synthetic), 109 (both; heuristic 155, 29.7% fewer). Cross-validation on the
-    training split favours weighing problems alike (123.3-123.7 against 124.7 nodes) but not the second 1000
-    synthetic problems (125.7 against 123.7); they were kept because every held-out reading improved with them.
+    119 (problems alike), 115 (2000 synthetic), 109 (both; heuristic 155, 29.7% fewer). Leak-free cross-validation
+    on the training split (`policy_replay.py`) cannot tell these apart (142.0-143.3 nodes, seeds spread 140-146);
+    they were kept because every held-out reading improved with them.
 
     It ranks and never prunes: cutting actions below a probability threshold (half the lowest P of any action on
     a training proof path) lost held-out proofs whose key step was rare in training (imo1995's `invert_all`).
@@ -192,8 +192,9 @@ class LearnedPolicy(Policy):
 
         `problems` (the problem id of each sample) weighs every problem alike, however many actions its search
         tried: without it a few large explored trees, mostly failed attempts, outweigh the many one-step proofs.
-        In replay (`benchmarks/policy_replay.py`, 3 seeds) it lowered the cross-validated nodes from 124.7 to 123.3
-        and the held-out nodes from 115.3 to 113.7 with 1000 synthetic problems, and from 112.0 to 110.7 with 2000."""
+        In replay (`benchmarks/policy_replay.py`, 3 seeds) it lowered the held-out nodes from 115.3 to 113.7 with
+        1000 synthetic problems, and from 112.0 to 110.7 with 2000; leak-free cross-validation reads 142.0 against
+        143.3, within its seed spread."""
         import torch
 
         X = torch.tensor(np.stack([featurize(f, a) for f, a, _ in samples]), dtype=torch.float32)
