@@ -148,7 +148,8 @@ class LearnedPolicy(Policy):
     subtrees a timed exploration reaches moves the result by as much as the features do. Weighing every problem
     alike (`train(problems=...)`) and 2000 synthetic problems instead of 1000 bring it to 108-116 in replay (about
     111-112 on average over three seeds). On one `ineq_bench.py` run's data, retrained four ways: 122 (as before),
-    119 (problems alike), 115 (2000 synthetic), 109 (both; heuristic 155, 29.7% fewer). Leak-free cross-validation
+    119 (problems alike), 115 (2000 synthetic), 109 (both; heuristic 155, 29.7% fewer), and 116 and 119 with
+    member seeds 10 and 20 on the same data (mean 114.7, 26% fewer). Leak-free cross-validation
     on the training split (`policy_replay.py`) cannot tell these apart (142.0-143.3 nodes, seeds spread 140-146);
     they were kept because every held-out reading improved with them.
 
