@@ -117,6 +117,11 @@ def test_training_with_problem_ids_weighs_every_problem_alike(tmp_path, capsys):
     assert main(["ineq", "train-policy", str(traces), "--out", str(out)]) == 0
     trained = LearnedPolicy.load(out)
     assert trained.score(f, "lp") < trained.score(f, "sos")
+    # a row without its problem id is named by file and line
+    traces.write_text(traces.read_text() + json.dumps({"trace": [[f, "lp", 1]]}) + "\n")
+    capsys.readouterr()
+    assert main(["ineq", "train-policy", str(traces), "--out", str(out)]) == 2
+    assert f"{traces}:12: no field 'id'" in capsys.readouterr().err
 
 
 def test_tuned_policy_is_the_default_and_policies_differ_in_kind():

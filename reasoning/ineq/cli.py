@@ -151,16 +151,19 @@ def _train(args) -> int:
     from reasoning.ineq.policy import LearnedPolicy
 
     samples, problems = [], []  # problems: each sample's problem id, so that every problem weighs alike
-    try:
-        for path in args.traces:
+    for path in args.traces:
+        where = path
+        try:
             with open(path) as handle:
-                for line in handle:
+                for number, line in enumerate(handle, 1):
+                    where = f"{path}:{number}"
                     if line.strip():
                         row = json.loads(line)
                         samples += [(f, a, int(y)) for f, a, y in row["trace"]]
-                        problems += [row["id"]] * len(row["trace"])
-    except (OSError, json.JSONDecodeError, KeyError, ValueError) as error:
-        return _error(f"reading traces: {error}")
+                        problems += [str(row["id"])] * len(row["trace"])
+        except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+            missing = f"no field {error}" if isinstance(error, KeyError) else str(error)
+            return _error(f"reading traces at {where}: {missing}")
     if not samples:
         return _error("no trace samples found; run `reasoning ineq bench` first")
     policy = LearnedPolicy.train(samples, problems=problems)
