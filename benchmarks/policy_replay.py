@@ -211,7 +211,8 @@ def report(path: Path, synthetic: list[Path], seeds: int = 3) -> None:
 
     def fit(ids: list[str], **options) -> LearnedPolicy:
         """Trained as `train-policy` does (every problem alike), with the synthetic rewrites of `ids` only."""
-        rewrites = [i for i in sorted(extra) if seed_of[i] in set(ids)]
+        keep = set(ids)
+        rewrites = [i for i in sorted(extra) if seed_of[i] in keep]
         return LearnedPolicy.train(samples(trees, ids) + samples(extra, rewrites),
                                    problems=problem_ids(trees, ids) + problem_ids(extra, rewrites), **options)
 

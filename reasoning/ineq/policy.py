@@ -202,17 +202,13 @@ class LearnedPolicy(Policy):
         y = torch.tensor([float(label) for _, _, label in samples])
         mean, std = X.mean(0), X.std(0).clamp(min=1e-3)
         Xs = (X - mean) / std
-        if problems is None:
-            pos = float(y.mean().clamp(1e-3, 1 - 1e-3))
-            sample_weight = torch.where(y > 0, 0.5 / pos, 0.5 / (1 - pos))  # balance the classes
-        else:
-            if len(problems) != len(samples):
-                raise ValueError(f"{len(problems)} problem ids for {len(samples)} samples")
-            counts = Counter(problems)
-            weight = torch.tensor([1.0 / counts[p] for p in problems])
-            pos = float(((weight * y).sum() / weight.sum()).clamp(1e-3, 1 - 1e-3))
-            sample_weight = weight * torch.where(y > 0, 0.5 / pos, 0.5 / (1 - pos))
-            sample_weight = sample_weight / sample_weight.mean()
+        if problems is not None and len(problems) != len(samples):
+            raise ValueError(f"{len(problems)} problem ids for {len(samples)} samples")
+        counts = Counter(problems or ())
+        weight = torch.ones(len(samples)) if problems is None else torch.tensor([1.0 / counts[p] for p in problems])
+        pos = float(((weight * y).sum() / weight.sum()).clamp(1e-3, 1 - 1e-3))
+        sample_weight = weight * torch.where(y > 0, 0.5 / pos, 0.5 / (1 - pos))  # balance the (weighted) classes
+        sample_weight = sample_weight / sample_weight.mean()
         layers = []
         for k in range(members):
             torch.manual_seed(seed + k)
