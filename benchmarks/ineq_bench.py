@@ -139,8 +139,9 @@ def main() -> int:
     ap.add_argument("--synthetic", type=int, default=2000,
                     help="synthetic training problems rewritten from the training split (0: none); the learned "
                          "policy's held-out nodes fall with them (replay, 3 seeds: 124 with none, 116 with 300, "
-                         "about 114 with 1000, about 111 with 2000), each 1000 costing about 40 min of exploring "
-                         "searches")
+                         "about 114 with 1000, about 111 with 2000); 3000 gave no more (real runs, member seeds "
+                         "0/10/20: 114, 114, 118 against 113, 111, 108 with 2000). Each 1000 costs about 40 min of "
+                         "exploring searches")
     ap.add_argument("--synthetic-timeout", type=float, default=10.0,
                     help="seconds per synthetic problem for its exploring search")
     args = ap.parse_args()
