@@ -237,7 +237,7 @@ def report(path: Path, synthetic: list[Path], seeds: int = 3) -> None:
             options = dict(hidden=hidden, weight_decay=decay, epochs=epochs, seed=seed)
             folds = {k: fit([i for i in train if fold[i] != k], **options) for k in (0, 1)}
             fits.append((folds, fit(train, **options)))
-        logits: dict = {}  # (model, features, action) -> the members' logits, shared by the grid below
+        cached: dict = {}  # (model, features, action) -> the members' logits, shared by the grid below
 
         for temperature, substitution_cost, share in itertools.product((1.0, 2.0, 4.0, 6.0), (0.3, 0.45, 0.7),
                                                                         (0.02, 0.05)):
@@ -247,9 +247,9 @@ def report(path: Path, synthetic: list[Path], seeds: int = 3) -> None:
 
                 def score(f: dict, action: str) -> float:
                     key = (id(model), id(f), action)
-                    if key not in logits:
-                        logits[key] = model.logits(f, action)
-                    return variant.score_of(f, action, logits[key])
+                    if key not in cached:
+                        cached[key] = model.logits(f, action)
+                    return variant.score_of(f, action, cached[key])
                 return score
 
             cv = [sum(total(trees, [i for i in train if fold[i] == k], scored(folds[k]))[1] for k in (0, 1))
