@@ -160,7 +160,8 @@ class LearnedPolicy(Policy):
     instead of 400 and a lower substitution cost (`SUBSTITUTION_COST` 0.45; all chosen by leak-free cross-validation,
     136.3 nodes against 143.3), replay gives 109-110 held-out nodes over member seeds 0/10/20 (was 108-116), and the
     real bench's learned arm on one run's data 113, 111 and 108 (mean 110.7, 28.6% fewer than the heuristic's 155;
-    was 109, 116, 119).
+    was 109, 116, 119). Three more member seeds on the same data read 116, 116 and 111: over six seeds the mean
+    is 112.5 (27.4% fewer), so `benchmarks/ineq_bench.py` reports every `--member-seeds` arm and their mean.
 
     It ranks and never prunes: cutting actions below a probability threshold (half the lowest P of any action on
     a training proof path) lost held-out proofs whose key step was rare in training (imo1995's `invert_all`).
