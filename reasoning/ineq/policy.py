@@ -42,7 +42,10 @@ STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "
                   "real_domain", "neg_fraction", "symmetric", "depth", "polynomial", "slack",
                   "fraction", "product_equality", "has_hom", "has_conj", "has_dsq",
                   # `goal_features.statement_features`, computed only for a policy that reads them
-                  "eq_degree", "eq_homogeneous", "eq_terms", "n_radicals", "n_fractions", "expr_ops")
+                  "eq_degree", "eq_homogeneous", "eq_terms", "n_radicals", "n_fractions", "expr_ops",
+                  # which finisher families already failed at this node (set by the search as attempts fail)
+                  "failed_lp", "failed_buffalo", "failed_sos")
+FAILURE_FEATURES = ("failed_lp", "failed_buffalo", "failed_sos")
 # What one attempt of each finisher family costs to run, relative to an LP; substitutions are all one price.
 _RUN_COST = {"lp": 1.0, "buffalo": 1.5, "sos": 2.5}
 _SUBSTITUTION_COST = 1.5
@@ -82,6 +85,9 @@ class Policy:
     # whether `score` reads the target-goal features (`TARGET_FEATURES`) and the statement features
     # (`goal_features.statement_features`); the search computes them only then
     uses_goal_features = False
+    # whether `score` reads `FAILURE_FEATURES`: the search then re-scores a node's untried actions after each failed
+    # finisher there
+    uses_failure_context = False
 
     def score(self, state_features: dict[str, float], action: str) -> float:
         raise NotImplementedError
@@ -126,6 +132,8 @@ HIDDEN, WEIGHT_DECAY, EPOCHS, MEMBERS = 64, 1e-3, 150, 3
 TEMPERATURE = 4.0
 SUBSTITUTION_COST = 0.45
 HEURISTIC_SHARE = 0.05
+# `LearnedPolicy` fields saved with its weights
+SCORING_SETTINGS = ("temperature", "substitution_cost", "heuristic_share", "failure_context")
 
 
 def is_finisher(action: str) -> bool:
@@ -175,10 +183,18 @@ class LearnedPolicy(Policy):
     temperature: float = TEMPERATURE
     substitution_cost: float = SUBSTITUTION_COST
     heuristic_share: float = HEURISTIC_SHARE
+    # read `FAILURE_FEATURES` (False: score every action as if nothing had failed at its node, an ablation)
+    failure_context: bool = True
     uses_goal_features = True
+
+    @property
+    def uses_failure_context(self) -> bool:
+        return self.failure_context
 
     def logits(self, f: dict[str, float], action: str) -> list[float]:
         """Each member's logit of P(action succeeds)."""
+        if not self.failure_context:
+            f = {k: v for k, v in f.items() if k not in FAILURE_FEATURES}
         x = (featurize(f, action) - self.mean) / self.std
         out = []
         for member in self.layers:
@@ -255,6 +271,8 @@ class LearnedPolicy(Policy):
         Path(path).write_text(json.dumps({
             "actions": ACTIONS, "features": STATE_FEATURES, "target_features": TARGET_FEATURES,
             "mean": rounded(self.mean), "std": rounded(self.std),
+            # the scoring settings travel with the weights, so a file is scored as it was when saved
+            **{k: getattr(self, k) for k in SCORING_SETTINGS},
             "members": [[{"weight": rounded(w), "bias": rounded(b)} for w, b in member] for member in self.layers]}))
 
     @classmethod
@@ -265,7 +283,8 @@ class LearnedPolicy(Policy):
             raise ValueError(f"{path}: policy was trained for other actions/features or model; retrain it")
         layers = [[(np.array(layer["weight"], dtype=float), np.array(layer["bias"], dtype=float)) for layer in member]
                   for member in data["members"]]
-        return cls(np.array(data["mean"], dtype=float), np.array(data["std"], dtype=float), layers)
+        settings = {k: type(getattr(cls, k))(data[k]) for k in SCORING_SETTINGS if k in data}  # older: defaults
+        return cls(np.array(data["mean"], dtype=float), np.array(data["std"], dtype=float), layers, **settings)
 
 
 def bundled_policy_path() -> Path:
