@@ -56,11 +56,12 @@ def _rows(path: Path) -> list[dict]:
 
 
 def _train(rows: list[dict], seed: int, options: dict) -> LearnedPolicy:
-    """Trained as `ineq_bench.py` trains it; options named in `SCORING_SETTINGS` are set on the trained policy
-    (and saved with it), the others passed to `LearnedPolicy.train`."""
+    """Trained as `ineq_bench.py` trains it; the scoring settings (`SCORING_SETTINGS`: temperature,
+    substitution_cost, heuristic_share) are set on the trained policy and saved with it, the other options
+    (failure_context among them, which training needs too) are passed to `LearnedPolicy.train`."""
     samples = [(f, a, int(y)) for row in rows for f, a, y in row["trace"]]
-    scoring = {k: v for k, v in options.items() if k in SCORING_SETTINGS}
-    training = {k: v for k, v in options.items() if k not in SCORING_SETTINGS}
+    scoring = {k: v for k, v in options.items() if k in SCORING_SETTINGS and k != "failure_context"}
+    training = {k: v for k, v in options.items() if k not in scoring}
     policy = LearnedPolicy.train(samples, problems=[row["id"] for row in rows for _ in row["trace"]], seed=seed,
                                  **training)
     return replace(policy, **scoring)

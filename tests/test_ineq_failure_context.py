@@ -68,3 +68,6 @@ def test_learned_policy_learns_what_to_try_after_a_failure(tmp_path):
     assert not LearnedPolicy.load(path).uses_failure_context
     assert LearnedPolicy.load(path).score(after, "buffalo") == pytest.approx(blind.score(after, "buffalo"), abs=1e-5)
     assert set(FAILURE_FEATURES) == {"failed_lp", "failed_buffalo", "failed_sos"}
+    # trained without them (the ablation `benchmarks/policy_cv.py` compares with), the flags are ignored throughout
+    ablated = LearnedPolicy.train(samples, problems=ids, failure_context=False)
+    assert not ablated.uses_failure_context and ablated.score(after, "buffalo") == ablated.score(f, "buffalo")

@@ -226,7 +226,7 @@ class LearnedPolicy(Policy):
     @classmethod
     def train(cls, samples: list[tuple[dict, str, int]], hidden: int = HIDDEN, weight_decay: float = WEIGHT_DECAY,
               epochs: int = EPOCHS, members: int = MEMBERS, seed: int = 0,
-              problems: list[str] | None = None) -> LearnedPolicy:
+              problems: list[str] | None = None, failure_context: bool = True) -> LearnedPolicy:
         """Fit each member by full-batch Adam on the class-balanced logistic loss (deterministic: member k is seeded
         with seed + k).
 
@@ -234,8 +234,13 @@ class LearnedPolicy(Policy):
         tried: without it a few large explored trees, mostly failed attempts, outweigh the many one-step proofs.
         In replay (`benchmarks/policy_replay.py`, 3 seeds) it lowered the held-out nodes from 115.3 to 113.7 with
         1000 synthetic problems, and from 112.0 to 110.7 with 2000; leak-free cross-validation reads 142.0 against
-        143.3, within its seed spread."""
+        143.3, within its seed spread.
+
+        `failure_context=False` trains and scores without `FAILURE_FEATURES` (the ablation)."""
         import torch
+
+        if not failure_context:
+            samples = [({k: v for k, v in f.items() if k not in FAILURE_FEATURES}, a, y) for f, a, y in samples]
 
         X = torch.tensor(np.stack([featurize(f, a) for f, a, _ in samples]), dtype=torch.float32)
         y = torch.tensor([float(label) for _, _, label in samples])
@@ -262,7 +267,7 @@ class LearnedPolicy(Policy):
             linears = [m for m in net if isinstance(m, torch.nn.Linear)]
             layers.append([(m.weight.detach().numpy().T.astype(float), m.bias.detach().numpy().astype(float))
                            for m in linears])
-        return cls(mean.numpy().astype(float), std.numpy().astype(float), layers)
+        return cls(mean.numpy().astype(float), std.numpy().astype(float), layers, failure_context=failure_context)
 
     def save(self, path: str | Path) -> None:
         def rounded(a: np.ndarray) -> list:
