@@ -1,7 +1,7 @@
 """Cross-validate learned-policy training options with the real prover, on the data of an `ineq_bench.py` run.
 
-    python benchmarks/policy_cv.py runs/ineq_bench --option base= --option rank1=rank_weight=1 [--seeds 0,10,20]
-        [--heldout]   # ~1 min per option, seed and fold on 2 cores, after the bench's training data exist
+    python benchmarks/policy_cv.py runs/ineq_bench --option ctx= --option noctx=failure_context=false \
+        [--seeds 0,10,20] [--heldout]   # ~1 min per option, seed and fold on 2 cores, once the bench's data exist
 
 `ineq_bench.py` trains the learned policy on the training split's exploring searches (`explore/`) and on the
 synthetic problems rewritten from the training split (`synthetic/`), and reads its figure on the held-out split.
@@ -18,9 +18,7 @@ only, once an option is chosen). Results go under RUN/cv/OPTION/seedS/..., so an
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import statistics
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -29,15 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ineq_bench import split_of  # noqa: E402  (the same split)
-from policy_replay import seed_problem  # noqa: E402  (which training problem a rewrite came from)
+from policy_replay import _spread, cv_fold, seed_problem  # noqa: E402  (the same folds and origins)
 from reasoning.ineq.bench import run_bench  # noqa: E402
 from reasoning.ineq.config import ProverConfig  # noqa: E402
 from reasoning.ineq.policy import SCORING_SETTINGS, LearnedPolicy  # noqa: E402
 from reasoning.ineq.problem import bundled_path, load_problems  # noqa: E402
-
-
-def cv_fold(problem_id: str) -> int:
-    return int(hashlib.sha256((problem_id + "cv").encode()).hexdigest(), 16) % 2
 
 
 def parse_option(text: str) -> tuple[str, dict]:
@@ -67,10 +61,14 @@ def _train(rows: list[dict], seed: int, options: dict) -> LearnedPolicy:
     return replace(policy, **scoring)
 
 
-def _evaluate(run: Path, out: Path, rows: list[dict], problems, seed: int, options: dict, timeout: float,
+def _evaluate(out: Path, rows: list[dict], problems, seed: int, options: dict, timeout: float,
               workers: int) -> tuple[int, int]:
-    """(solved, nodes) of the policy trained on `rows`, run on `problems`."""
+    """(solved, nodes) of the policy trained on `rows`, run on `problems`; resumes a run with the same settings."""
     out.mkdir(parents=True, exist_ok=True)
+    settings, recorded = {"options": options, "seed": seed, "timeout": timeout}, out / "settings.json"
+    if recorded.exists() and json.loads(recorded.read_text()) != settings:
+        raise SystemExit(f"{out}: results of other settings ({recorded.read_text()}); use another option name")
+    recorded.write_text(json.dumps(settings))
     policy_path = out / "policy.json"
     if not policy_path.exists():
         _train(rows, seed, options).save(policy_path)
@@ -81,22 +79,19 @@ def _evaluate(run: Path, out: Path, rows: list[dict], problems, seed: int, optio
             sum(results[p.id]["nodes"] for p in problems))
 
 
-def _spread(values: list[int]) -> str:
-    return f"{statistics.mean(values):.1f} ({min(values)}-{max(values)})"
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run", type=Path, help="an ineq_bench.py output directory (explore/ and synthetic/ traces)")
     ap.add_argument("--option", action="append", required=True,
                     help="NAME=key=value,...: LearnedPolicy.train options to compare (NAME= for the defaults)")
+    ap.add_argument("--file", default=str(bundled_path()), help="the problems JSONL the bench ran on")
     ap.add_argument("--seeds", default="0,10,20", help="comma list of member seeds (LearnedPolicy.train(seed=))")
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds per problem (the bench's limit)")
     ap.add_argument("--workers", type=int, default=2, help="parallel prover processes")
     ap.add_argument("--heldout", action="store_true",
                     help="also train on the whole training split and run on the held-out split (reading only)")
     args = ap.parse_args()
-    problems = load_problems(bundled_path())
+    problems = load_problems(args.file)
     train = [p for p in problems if split_of(p.id) == "train"]
     held = [p for p in problems if split_of(p.id) == "heldout"]
     explore, synthetic = _rows(args.run / "explore" / "traces.jsonl"), _rows(args.run / "synthetic" / "traces.jsonl")
@@ -107,12 +102,17 @@ def main() -> int:
     train_ids = [p.id for p in train]
     origin = {row["id"]: seed_problem(row["id"], train_ids) for row in synthetic}
     heuristic = {r["id"]: r for r in _rows(args.run / "heuristic" / "results.jsonl")}
+    missing = [p.id for p in problems if p.id not in heuristic]
+    if missing:
+        print(f"{args.run}/heuristic/results.jsonl: no result for {len(missing)} problems of {args.file} "
+              f"({', '.join(missing[:3])}, ...); was the bench run on another file?", file=sys.stderr)
+        return 2
 
     def rows_of(ids: set[str]) -> list[dict]:
         return [r for r in explore if r["id"] in ids] + [r for r in synthetic if origin[r["id"]] in ids]
 
-    base = sum(heuristic.get(p.id, {}).get("nodes", 0) for p in train)
-    base_held = sum(heuristic.get(p.id, {}).get("nodes", 0) for p in held)
+    base = sum(heuristic[p.id]["nodes"] for p in train)
+    base_held = sum(heuristic[p.id]["nodes"] for p in held)
     print(f"training split {len(train)} problems (heuristic {base} nodes), held-out {len(held)} "
           f"(heuristic {base_held} nodes); {len(synthetic)} synthetic rewrites")
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -124,13 +124,13 @@ def main() -> int:
             for k in (0, 1):
                 fit = {p.id for p in train if cv_fold(p.id) != k}
                 scored = [p for p in train if cv_fold(p.id) == k]
-                s, n = _evaluate(args.run, args.run / "cv" / name / f"seed{seed}" / f"fold{k}", rows_of(fit),
+                s, n = _evaluate(args.run / "cv" / name / f"seed{seed}" / f"fold{k}", rows_of(fit),
                                  scored, seed, options, args.timeout, args.workers)
                 total_solved, total_nodes = total_solved + s, total_nodes + n
             cv.append(total_nodes)
             solved.append(total_solved)
             if args.heldout:
-                s, n = _evaluate(args.run, args.run / "cv" / name / f"seed{seed}" / "heldout",
+                s, n = _evaluate(args.run / "cv" / name / f"seed{seed}" / "heldout",
                                  rows_of(set(train_ids)), held, seed, options, args.timeout, args.workers)
                 held_nodes.append(n)
                 held_solved.append(s)

@@ -184,7 +184,8 @@ def total(trees: dict, ids: list[str], score) -> tuple[int, int]:
 
 
 def samples(trees: dict, ids: list[str]) -> list[tuple[dict, str, int]]:
-    """What `train-policy` sees: the tried actions, labelled 1 if they closed the goal or led to a proof."""
+    """The tried actions, labelled 1 if they closed the goal or led to a proof, as `train-policy` sees them but
+    with each node's features as it was listed (without the `FAILURE_FEATURES` its later rows carry)."""
     out = []
     for i in ids:
         dist = shortest(trees[i])
@@ -196,6 +197,11 @@ def samples(trees: dict, ids: list[str]) -> list[tuple[dict, str, int]]:
 def problem_ids(trees: dict, ids: list[str]) -> list[str]:
     """The problem id of each of `samples(trees, ids)`, for `LearnedPolicy.train(problems=...)`."""
     return [i for i in ids for n in trees[i].values() for _, o, _, _ in n["acts"] if o != "untried"]
+
+
+def cv_fold(problem_id: str) -> int:
+    """The cross-validation fold (0 or 1) of a training-split problem (also `policy_cv.py`'s)."""
+    return int(hashlib.sha256((problem_id + "cv").encode()).hexdigest(), 16) % 2
 
 
 def seed_problem(synthetic_id: str, train: list[str]) -> str | None:
@@ -229,7 +235,7 @@ def report(path: Path, synthetic: list[Path], seeds: int = 3) -> None:
     print(f"synthetic: {len(extra)} problems, {len(samples(extra, sorted(extra)))} samples, "
           f"{sum(v is None for v in seed_of.values())} whose seed problem is not in the training split (unused)")
     train = parts["train"]
-    fold = {i: int(hashlib.sha256((i + "cv").encode()).hexdigest(), 16) % 2 for i in train}
+    fold = {i: cv_fold(i) for i in train}
     heuristic_cv = total(trees, train, HeuristicPolicy().score)[1]
     print(f"{'hidden':>6} {'decay':>7} {'epochs':>6} {'temp':>4} {'subst':>5} {'share':>5} | cv nodes (heuristic "
           f"{heuristic_cv}) | held-out solved, nodes; each the mean over {seeds} trainings (member seeds 0, 10, ...): "

@@ -7,7 +7,7 @@ import pytest
 
 from reasoning.ineq import Problem, prove
 from reasoning.ineq.config import ProverConfig
-from reasoning.ineq.policy import FAILURE_FEATURES, LearnedPolicy, Policy
+from reasoning.ineq.policy import FAILURE_FEATURES, STATE_FEATURES, HeuristicPolicy, LearnedPolicy, Policy
 
 # x + y >= 2 with xy = 1: the plain LP fails at the root, the LP on the difference-of-squares goal closes it
 PROBLEM = Problem(id="t", vars=("x", "y"), domain="positive", goal="x + y >= 2", constraints=("x*y = 1",))
@@ -47,6 +47,34 @@ def test_a_policy_that_ignores_failures_keeps_its_first_order():
     assert result.status == "proved" and actions[0] == "lp" and actions[1] != "lp_dsq"
 
 
+def test_re_scoring_changes_the_order_of_the_attempts_never_their_set():
+    # exploring searches run through the whole frontier, stale entries included: with or without re-scoring the
+    # same actions are tried, each once (the stale entries of a re-scored node are skipped, not counted)
+    config = ProverConfig(timeout_s=30, counterexample_samples=200, max_depth=1, explore=True)
+    runs = [prove(PROBLEM, config, policy=_AfterLP(reads_failures)) for reads_failures in (True, False)]
+    tried = [sorted((f["depth"], a, y) for f, a, y in run.trace) for run in runs]
+    assert tried[0] == tried[1] and runs[0].nodes == runs[1].nodes
+    assert [a for _, a, _ in runs[0].trace] != [a for _, a, _ in runs[1].trace]
+
+
+class _Counting(HeuristicPolicy):
+    def __init__(self):
+        self.calls = 0
+
+    def score(self, f: dict, action: str) -> float:
+        self.calls += 1
+        return super().score(f, action)
+
+
+def test_a_policy_that_ignores_failures_is_scored_once_per_action():
+    # the heuristic (and tuned) policies keep their order and cost: one score per listed action, however many fail
+    policy = _Counting()
+    result = prove(PROBLEM, ProverConfig(timeout_s=30, counterexample_samples=200, max_depth=1, explore=True),
+                   policy=policy)
+    assert any(y == 0 for _, a, y in result.trace if a.startswith("lp"))  # some finisher failed
+    assert policy.calls == len(result.trace)
+
+
 def test_learned_policy_learns_what_to_try_after_a_failure(tmp_path):
     # on one kind of goal lp usually works; where it failed, buffalo worked and lp_mul did not
     f = {"nvars": 3, "degree": 4, "polynomial": 1, "depth": 0}
@@ -70,4 +98,6 @@ def test_learned_policy_learns_what_to_try_after_a_failure(tmp_path):
     assert set(FAILURE_FEATURES) == {"failed_lp", "failed_buffalo", "failed_sos"}
     # trained without them (the ablation `benchmarks/policy_cv.py` compares with), the flags are ignored throughout
     ablated = LearnedPolicy.train(samples, problems=ids, failure_context=False)
+    column = STATE_FEATURES.index("failed_lp")  # `featurize` puts the state features first
+    assert policy.mean[column] > 0 and ablated.mean[column] == 0 and ablated.std[column] == 1
     assert not ablated.uses_failure_context and ablated.score(after, "buffalo") == ablated.score(f, "buffalo")

@@ -45,7 +45,8 @@ STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "
                   "eq_degree", "eq_homogeneous", "eq_terms", "n_radicals", "n_fractions", "expr_ops",
                   # which finisher families already failed at this node (set by the search as attempts fail)
                   "failed_lp", "failed_buffalo", "failed_sos")
-FAILURE_FEATURES = ("failed_lp", "failed_buffalo", "failed_sos")
+FINISHER_FAMILIES = ("lp", "buffalo", "sos")
+FAILURE_FEATURES = tuple(f"failed_{family}" for family in FINISHER_FAMILIES)
 # What one attempt of each finisher family costs to run, relative to an LP; substitutions are all one price.
 _RUN_COST = {"lp": 1.0, "buffalo": 1.5, "sos": 2.5}
 _SUBSTITUTION_COST = 1.5
@@ -85,8 +86,8 @@ class Policy:
     # whether `score` reads the target-goal features (`TARGET_FEATURES`) and the statement features
     # (`goal_features.statement_features`); the search computes them only then
     uses_goal_features = False
-    # whether `score` reads `FAILURE_FEATURES`: the search then re-scores a node's untried actions after each failed
-    # finisher there
+    # whether `score` reads `FAILURE_FEATURES`: the search then re-scores a node's untried actions each time a
+    # finisher family (lp, buffalo, sos: any of its variants) fails there for the first time
     uses_failure_context = False
 
     def score(self, state_features: dict[str, float], action: str) -> float:
@@ -123,7 +124,6 @@ class TunedPolicy(Policy):
 
 
 _HEURISTIC = HeuristicPolicy()  # stateless; shared by every LearnedPolicy.score call
-FINISHER_FAMILIES = ("lp", "buffalo", "sos")
 # Chosen by 2-fold cross-validation on the training split only, replaying recorded search trees
 # (benchmarks/policy_replay.py; see the notes of issue 5): the network size, weight decay and training epochs, the
 # temperature on its logits, a fixed extra cost for substitutions (a failed finisher costs one node, a substitution
@@ -244,7 +244,10 @@ class LearnedPolicy(Policy):
 
         X = torch.tensor(np.stack([featurize(f, a) for f, a, _ in samples]), dtype=torch.float32)
         y = torch.tensor([float(label) for _, _, label in samples])
-        mean, std = X.mean(0), X.std(0).clamp(min=1e-3)
+        # a column constant in training (a failure flag no trace has set) keeps scale 1: clamped to 1e-3, its first
+        # nonzero value at inference would reach the networks as 1000
+        mean, std = X.mean(0), X.std(0)
+        std = torch.where(std > 0, std.clamp(min=1e-3), torch.ones_like(std))
         Xs = (X - mean) / std
         if problems is not None and len(problems) != len(samples):
             raise ValueError(f"{len(problems)} problem ids for {len(samples)} samples")

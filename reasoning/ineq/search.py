@@ -1,9 +1,10 @@
 """Best-first search over substitution steps and finishers, with a per-problem time limit.
 
 Nodes are goal states; edges are actions (a substitution macro or a finisher attempt), ranked by a `Policy`.
-When a finisher fails at a node, the node's features record which finisher family failed (`FAILURE_FEATURES`:
-the LP finding no AM-GM certificate says much about the Buffalo Way, the SDP and the substitutions there), and a
-policy that reads them (`Policy.uses_failure_context`) re-scores the node's untried actions.
+When a finisher of the LP, Buffalo Way or SOS family fails at a node, the node's features record that the family
+failed there (`FAILURE_FEATURES`: the LP finding no AM-GM certificate says much about the Buffalo Way, the SDP and
+the substitutions there), and a policy that reads them (`Policy.uses_failure_context`) re-scores the node's untried
+actions the first time each family fails.
 A goal with a numerical counterexample is refuted (every step is an equivalence, so a counterexample anywhere
 refutes the root): random points are tried before any search, a local optimisation once the first action has
 failed. Every certificate is re-checked by `checker.check_certificate` before the result says 'proved'.
@@ -314,7 +315,8 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     def failed(node: _Node, action: str) -> None:
         """Record a finisher attempt that did not close its goal; the node's features then say which finisher
         families failed there (`FAILURE_FEATURES`), and a policy that reads them re-scores the node's other actions
-        (its earlier frontier entries become stale)."""
+        (its earlier frontier entries become stale). An attempt cut short by its share of the time, or whose
+        certificate the checker rejected, counts as a failure too: the search will not retry it either."""
         trace.append((node.features, action, 0, node.index, None))
         flag = f"failed_{action.split('_')[0]}"
         if flag in FAILURE_FEATURES and not node.features.get(flag):
