@@ -1,6 +1,6 @@
 """Cross-validate learned-policy training options with the real prover, on the data of an `ineq_bench.py` run.
 
-    python benchmarks/policy_cv.py runs/ineq_bench --option ctx= --option noctx=failure_context=false \
+    python benchmarks/policy_cv.py runs/ineq_bench --option base= --option wd2=weight_decay=1e-2 \
         [--seeds 0,10,20] [--heldout]   # ~1 min per option, seed and fold on 2 cores, once the bench's data exist
 
 `ineq_bench.py` trains the learned policy on the training split's exploring searches (`explore/`) and on the
@@ -51,10 +51,10 @@ def _rows(path: Path) -> list[dict]:
 
 def _train(rows: list[dict], seed: int, options: dict) -> LearnedPolicy:
     """Trained as `ineq_bench.py` trains it; the scoring settings (`SCORING_SETTINGS`: temperature,
-    substitution_cost, heuristic_share) are set on the trained policy and saved with it, the other options
-    (failure_context among them, which training needs too) are passed to `LearnedPolicy.train`."""
+    substitution_cost, heuristic_share) are set on the trained policy and saved with it, the other options are
+    passed to `LearnedPolicy.train`."""
     samples = [(f, a, int(y)) for row in rows for f, a, y in row["trace"]]
-    scoring = {k: v for k, v in options.items() if k in SCORING_SETTINGS and k != "failure_context"}
+    scoring = {k: v for k, v in options.items() if k in SCORING_SETTINGS}
     training = {k: v for k, v in options.items() if k not in scoring}
     policy = LearnedPolicy.train(samples, problems=[row["id"] for row in rows for _ in row["trace"]], seed=seed,
                                  **training)

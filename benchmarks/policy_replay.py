@@ -25,9 +25,6 @@ node counts. It prints, on each half of the sha256 train/held-out split of `ineq
 With `--snapshots`, `collect` also keeps every node's state, so a candidate feature can be computed offline
 (`node_snapshots`) and tried in replay within minutes instead of collecting again (how the statement features
 were chosen).
-Replay scores each node's actions once, with the features the node was listed with: it does not re-score after a
-failure as the search does for a policy that reads `FAILURE_FEATURES` (`benchmarks/policy_cv.py` measures that
-with the real prover).
 This is how `policy.HIDDEN`, `WEIGHT_DECAY`, `EPOCHS`, `TEMPERATURE`, `SUBSTITUTION_COST` and `HEURISTIC_SHARE` were
 chosen; the held-out figure is for reading only (choosing by it would leak the held-out split into the model).
 Cross-validation is a weak guide here: a stronger weight decay (1e-2) reads 134-140 in it against 136-143 for the
@@ -184,8 +181,7 @@ def total(trees: dict, ids: list[str], score) -> tuple[int, int]:
 
 
 def samples(trees: dict, ids: list[str]) -> list[tuple[dict, str, int]]:
-    """The tried actions, labelled 1 if they closed the goal or led to a proof, as `train-policy` sees them but
-    with each node's features as it was listed (without the `FAILURE_FEATURES` its later rows carry)."""
+    """What `train-policy` sees: the tried actions, labelled 1 if they closed the goal or led to a proof."""
     out = []
     for i in ids:
         dist = shortest(trees[i])

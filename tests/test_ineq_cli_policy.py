@@ -9,7 +9,9 @@ import pytest
 
 from reasoning.ineq.cli import add_parser, main
 from reasoning.ineq.config import ProverConfig
-from reasoning.ineq.policy import ACTIONS, TEMPERATURE, HeuristicPolicy, LearnedPolicy, TunedPolicy, featurize
+from reasoning.ineq.policy import (
+    ACTIONS, SCORING_SETTINGS, STATE_FEATURES, TEMPERATURE, HeuristicPolicy, LearnedPolicy, TunedPolicy, featurize,
+)
 
 
 def test_add_parser_registers_subcommands():
@@ -208,3 +210,24 @@ def test_search_recognises_a_goal_it_has_seen_under_new_variable_names():
     twice = apply_macro(once, dict(candidate_steps(once))["invert_all"])
     assert twice.names != root.names
     assert _state_key(twice) == _state_key(root) != _state_key(once)
+
+
+def test_a_policy_file_keeps_its_scoring_settings_and_constant_features_keep_their_scale(tmp_path):
+    # samples in which "inequalities" is always 0: a goal with one must not reach the networks as 1000 (the old
+    # clamp of a constant column's scale to 1e-3 did that)
+    f = {"nvars": 3, "degree": 4, "polynomial": 1, "depth": 0}
+    policy = LearnedPolicy.train([(f, "lp", 1), (f, "sos", 0), (dict(f, degree=6), "lp", 0),
+                                  (dict(f, degree=6), "sos", 1)], members=1)
+    column = STATE_FEATURES.index("inequalities")  # `featurize` puts the state features first
+    assert policy.std[column] == 1.0
+    assert max(abs(z) for z in policy.logits(dict(f, inequalities=1), "lp")) < 100
+    # temperature, substitution cost and heuristic share are saved with the weights (older files: the defaults)
+    path = tmp_path / "w.json"
+    replace(policy, temperature=2.0, substitution_cost=0.3).save(path)
+    again = LearnedPolicy.load(path)
+    assert (again.temperature, again.substitution_cost, again.heuristic_share) == (2.0, 0.3, policy.heuristic_share)
+    data = json.loads(path.read_text())
+    for key in SCORING_SETTINGS:
+        del data[key]
+    path.write_text(json.dumps(data))
+    assert LearnedPolicy.load(path).temperature == TEMPERATURE

@@ -42,11 +42,7 @@ STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "
                   "real_domain", "neg_fraction", "symmetric", "depth", "polynomial", "slack",
                   "fraction", "product_equality", "has_hom", "has_conj", "has_dsq",
                   # `goal_features.statement_features`, computed only for a policy that reads them
-                  "eq_degree", "eq_homogeneous", "eq_terms", "n_radicals", "n_fractions", "expr_ops",
-                  # which finisher families already failed at this node (set by the search as attempts fail)
-                  "failed_lp", "failed_buffalo", "failed_sos")
-FINISHER_FAMILIES = ("lp", "buffalo", "sos")
-FAILURE_FEATURES = tuple(f"failed_{family}" for family in FINISHER_FAMILIES)
+                  "eq_degree", "eq_homogeneous", "eq_terms", "n_radicals", "n_fractions", "expr_ops")
 # What one attempt of each finisher family costs to run, relative to an LP; substitutions are all one price.
 _RUN_COST = {"lp": 1.0, "buffalo": 1.5, "sos": 2.5}
 _SUBSTITUTION_COST = 1.5
@@ -86,9 +82,6 @@ class Policy:
     # whether `score` reads the target-goal features (`TARGET_FEATURES`) and the statement features
     # (`goal_features.statement_features`); the search computes them only then
     uses_goal_features = False
-    # whether `score` reads `FAILURE_FEATURES`: the search then re-scores a node's untried actions each time a
-    # finisher family (lp, buffalo, sos: any of its variants) fails there for the first time
-    uses_failure_context = False
 
     def score(self, state_features: dict[str, float], action: str) -> float:
         raise NotImplementedError
@@ -124,6 +117,7 @@ class TunedPolicy(Policy):
 
 
 _HEURISTIC = HeuristicPolicy()  # stateless; shared by every LearnedPolicy.score call
+FINISHER_FAMILIES = ("lp", "buffalo", "sos")
 # Chosen by 2-fold cross-validation on the training split only, replaying recorded search trees
 # (benchmarks/policy_replay.py; see the notes of issue 5): the network size, weight decay and training epochs, the
 # temperature on its logits, a fixed extra cost for substitutions (a failed finisher costs one node, a substitution
@@ -132,8 +126,8 @@ HIDDEN, WEIGHT_DECAY, EPOCHS, MEMBERS = 64, 1e-3, 150, 3
 TEMPERATURE = 4.0
 SUBSTITUTION_COST = 0.45
 HEURISTIC_SHARE = 0.05
-# `LearnedPolicy` fields saved with its weights
-SCORING_SETTINGS = ("temperature", "substitution_cost", "heuristic_share", "failure_context")
+# `LearnedPolicy` fields saved with its weights, so that a file is scored as it was when saved
+SCORING_SETTINGS = ("temperature", "substitution_cost", "heuristic_share")
 
 
 def is_finisher(action: str) -> bool:
@@ -183,18 +177,10 @@ class LearnedPolicy(Policy):
     temperature: float = TEMPERATURE
     substitution_cost: float = SUBSTITUTION_COST
     heuristic_share: float = HEURISTIC_SHARE
-    # read `FAILURE_FEATURES` (False: score every action as if nothing had failed at its node, an ablation)
-    failure_context: bool = True
     uses_goal_features = True
-
-    @property
-    def uses_failure_context(self) -> bool:
-        return self.failure_context
 
     def logits(self, f: dict[str, float], action: str) -> list[float]:
         """Each member's logit of P(action succeeds)."""
-        if not self.failure_context:
-            f = {k: v for k, v in f.items() if k not in FAILURE_FEATURES}
         x = (featurize(f, action) - self.mean) / self.std
         out = []
         for member in self.layers:
@@ -226,7 +212,7 @@ class LearnedPolicy(Policy):
     @classmethod
     def train(cls, samples: list[tuple[dict, str, int]], hidden: int = HIDDEN, weight_decay: float = WEIGHT_DECAY,
               epochs: int = EPOCHS, members: int = MEMBERS, seed: int = 0,
-              problems: list[str] | None = None, failure_context: bool = True) -> LearnedPolicy:
+              problems: list[str] | None = None) -> LearnedPolicy:
         """Fit each member by full-batch Adam on the class-balanced logistic loss (deterministic: member k is seeded
         with seed + k).
 
@@ -234,18 +220,13 @@ class LearnedPolicy(Policy):
         tried: without it a few large explored trees, mostly failed attempts, outweigh the many one-step proofs.
         In replay (`benchmarks/policy_replay.py`, 3 seeds) it lowered the held-out nodes from 115.3 to 113.7 with
         1000 synthetic problems, and from 112.0 to 110.7 with 2000; leak-free cross-validation reads 142.0 against
-        143.3, within its seed spread.
-
-        `failure_context=False` trains and scores without `FAILURE_FEATURES` (the ablation)."""
+        143.3, within its seed spread."""
         import torch
-
-        if not failure_context:
-            samples = [({k: v for k, v in f.items() if k not in FAILURE_FEATURES}, a, y) for f, a, y in samples]
 
         X = torch.tensor(np.stack([featurize(f, a) for f, a, _ in samples]), dtype=torch.float32)
         y = torch.tensor([float(label) for _, _, label in samples])
-        # a column constant in training (a failure flag no trace has set) keeps scale 1: clamped to 1e-3, its first
-        # nonzero value at inference would reach the networks as 1000
+        # a column constant in training keeps scale 1: clamped to 1e-3, its first other value at inference would
+        # reach the networks multiplied by 1000
         mean, std = X.mean(0), X.std(0)
         std = torch.where(std > 0, std.clamp(min=1e-3), torch.ones_like(std))
         Xs = (X - mean) / std
@@ -270,7 +251,7 @@ class LearnedPolicy(Policy):
             linears = [m for m in net if isinstance(m, torch.nn.Linear)]
             layers.append([(m.weight.detach().numpy().T.astype(float), m.bias.detach().numpy().astype(float))
                            for m in linears])
-        return cls(mean.numpy().astype(float), std.numpy().astype(float), layers, failure_context=failure_context)
+        return cls(mean.numpy().astype(float), std.numpy().astype(float), layers)
 
     def save(self, path: str | Path) -> None:
         def rounded(a: np.ndarray) -> list:
@@ -278,9 +259,7 @@ class LearnedPolicy(Policy):
 
         Path(path).write_text(json.dumps({
             "actions": ACTIONS, "features": STATE_FEATURES, "target_features": TARGET_FEATURES,
-            "mean": rounded(self.mean), "std": rounded(self.std),
-            # the scoring settings travel with the weights, so a file is scored as it was when saved
-            **{k: getattr(self, k) for k in SCORING_SETTINGS},
+            "mean": rounded(self.mean), "std": rounded(self.std), **{k: getattr(self, k) for k in SCORING_SETTINGS},
             "members": [[{"weight": rounded(w), "bias": rounded(b)} for w, b in member] for member in self.layers]}))
 
     @classmethod
@@ -291,7 +270,7 @@ class LearnedPolicy(Policy):
             raise ValueError(f"{path}: policy was trained for other actions/features or model; retrain it")
         layers = [[(np.array(layer["weight"], dtype=float), np.array(layer["bias"], dtype=float)) for layer in member]
                   for member in data["members"]]
-        settings = {k: type(getattr(cls, k))(data[k]) for k in SCORING_SETTINGS if k in data}  # older: defaults
+        settings = {k: float(data[k]) for k in SCORING_SETTINGS if k in data}  # files saved before: the defaults
         return cls(np.array(data["mean"], dtype=float), np.array(data["std"], dtype=float), layers, **settings)
 
 

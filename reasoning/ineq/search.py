@@ -1,10 +1,6 @@
 """Best-first search over substitution steps and finishers, with a per-problem time limit.
 
 Nodes are goal states; edges are actions (a substitution macro or a finisher attempt), ranked by a `Policy`.
-When a finisher of the LP, Buffalo Way or SOS family fails at a node, the node's features record that the family
-failed there (`FAILURE_FEATURES`: the LP finding no AM-GM certificate says much about the Buffalo Way, the SDP and
-the substitutions there), and a policy that reads them (`Policy.uses_failure_context`) re-scores the node's untried
-actions the first time each family fails.
 A goal with a numerical counterexample is refuted (every step is an equivalence, so a counterexample anywhere
 refutes the root): random points are tried before any search, a local optimisation once the first action has
 failed. Every certificate is re-checked by `checker.check_certificate` before the result says 'proved'.
@@ -31,9 +27,7 @@ from reasoning.ineq.normalize import (
     apply_macro, candidate_steps, conjugate, difference_of_squares, goal_of, homogenize,
 )
 from reasoning.ineq.numeric import relative_slack
-from reasoning.ineq.policy import (
-    FAILURE_FEATURES, TARGET_PREFIXES, HeuristicPolicy, LearnedPolicy, Policy, TunedPolicy,
-)
+from reasoning.ineq.policy import TARGET_PREFIXES, HeuristicPolicy, LearnedPolicy, Policy, TunedPolicy
 from reasoning.ineq.problem import Problem
 from reasoning.ineq.transforms import State, StepError, initial_state, is_polynomial_state
 
@@ -68,7 +62,6 @@ class _Node:
     radical: tuple | None = None  # `radical_bounds(state)`, found when the actions are listed, used if tried
     features: dict = field(default_factory=dict)
     index: int = 0  # order of creation in the search (children come after their parent)
-    pending: dict = field(default_factory=dict)  # frontier entry id -> (action, macro), for the actions not yet tried
 
 
 def _symmetric(goal: Goal) -> bool:
@@ -300,31 +293,12 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     # for exploring searches, whose traces are the learned policy's training data
     goal_features = policy.uses_goal_features or config.explore
 
-    def enqueue(node: _Node, moves: list) -> None:
-        for name, macro in moves:
-            entry = next(counter)
-            node.pending[entry] = (name, macro)
-            heapq.heappush(frontier, (policy.score(node.features, name), entry, node, name, macro))
-
     def push(node: _Node) -> None:
         moves = [(a, None) for a in _actions(node, config)]
         if node.depth < config.max_depth:
             moves += [(name, macro) for name, macro in candidate_steps(node.state)]
-        enqueue(node, moves)
-
-    def failed(node: _Node, action: str) -> None:
-        """Record a finisher attempt that did not close its goal; the node's features then say which finisher
-        families failed there (`FAILURE_FEATURES`), and a policy that reads them re-scores the node's other actions
-        (its earlier frontier entries become stale). An attempt cut short by its share of the time, or whose
-        certificate the checker rejected, counts as a failure too: the search will not retry it either."""
-        trace.append((node.features, action, 0, node.index, None))
-        flag = f"failed_{action.split('_')[0]}"
-        if flag in FAILURE_FEATURES and not node.features.get(flag):
-            node.features = {**node.features, flag: 1.0}  # a new dict: the trace rows so far keep the old one
-            if policy.uses_failure_context:
-                moves = list(node.pending.values())
-                node.pending.clear()
-                enqueue(node, moves)
+        for name, macro in moves:
+            heapq.heappush(frontier, (policy.score(node.features, name), next(counter), node, name, macro))
 
     root = _make_node(initial_state(parsed), [], 0, goal_features)
     root.index = next(ids)
@@ -344,9 +318,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             if first is not None:
                 break
             return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start, trace=_clean(trace))
-        _, entry, node, action, macro = heapq.heappop(frontier)
-        if node.pending.pop(entry, None) is None:  # re-scored after a failure at its node: a newer entry stands
-            continue
+        _, _, node, action, macro = heapq.heappop(frontier)
         nodes += 1
         if macro is not None:
             try:
@@ -371,25 +343,25 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             proof, extra, multiplier = _run_finisher(action, node, _attempt_deadline(deadline))
         except DeadlineReached:
             if time.monotonic() < deadline:  # this attempt's share ran out, not the search's time
-                failed(node, action)
+                trace.append((node.features, action, 0, node.index, None))
                 last_error = f"{action} ran out of its share of the time"
                 cut_short = True
                 continue
             cut_by_deadline = True
             break
         except (ValueError, ArithmeticError) as error:  # a numerical failure of one attempt, not of the search
-            failed(node, action)
+            trace.append((node.features, action, 0, node.index, None))
             last_error = f"{action} failed: {type(error).__name__}: {error}"
             continue
         if proof is None:
-            failed(node, action)
+            trace.append((node.features, action, 0, node.index, None))
             continue
         cert = build_certificate(problem, node.steps, node.state.names, proof, action, extra,
                                  len(node.state.equalities), multiplier)
         if config.check:
             verdict = check_certificate(cert)
             if not verdict.valid:
-                failed(node, action)
+                trace.append((node.features, action, 0, node.index, None))
                 last_error = f"certificate rejected by checker: {verdict.reason}"
                 continue
         trace.append((node.features, action, 1, node.index, None))
