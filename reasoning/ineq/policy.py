@@ -165,6 +165,11 @@ class LearnedPolicy(Policy):
     was 109, 116, 119). Three more member seeds on the same data read 116, 116 and 111: over six seeds the mean
     is 112.5 (27.4% fewer), so `benchmarks/ineq_bench.py` reports every `--member-seeds` arm and their mean.
 
+    Tried and not kept (notes of issue 5): telling the networks which finisher families already failed at a node
+    and re-scoring its untried actions after each failure (held-out 120.0 against 117.7 on one run's data,
+    real-prover CV `benchmarks/policy_cv.py` 142.7 against 141.0), and a listwise ranking loss over each node's
+    tried actions next to the pointwise one (CV within 1.5 nodes of it).
+
     It ranks and never prunes: cutting actions below a probability threshold (half the lowest P of any action on
     a training proof path) lost held-out proofs whose key step was rare in training (imo1995's `invert_all`).
     Inference is numpy only (the prover does not import torch); training uses torch.
