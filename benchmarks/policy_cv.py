@@ -41,7 +41,7 @@ def parse_option(text: str) -> tuple[str, dict]:
     for item in filter(None, rest.split(",")):
         key, _, value = item.partition("=")
         options[key] = {"true": True, "false": False}.get(value) if value in ("true", "false") \
-            else float(value) if "." in value or "e" in value else int(value)
+            else float(value) if "." in value or "e" in value.lower() else int(value)
     return name, options
 
 
