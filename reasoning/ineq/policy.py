@@ -165,21 +165,23 @@ class LearnedPolicy(Policy):
     was 109, 116, 119). Three more member seeds on the same data read 116, 116 and 111: over six seeds the mean
     is 112.5 (27.4% fewer), so `benchmarks/ineq_bench.py` reports every `--member-seeds` arm and their mean.
 
-    Tried and not kept (notes of issue 5): telling the networks which finisher families already failed at a node
-    and re-scoring its untried actions after each failure (held-out 120.0 against 117.7 on one run's data,
-    real-prover CV `benchmarks/policy_cv.py` 142.7 against 141.0), and a listwise ranking loss over each node's
-    tried actions next to the pointwise one (CV within 1.5 nodes of it); ranking a child's actions by the path's
-    cost (the parent's plus w times the score of the substitution that made the child): w = 1 read CV 168.3 and
-    held-out 134.7 against 140.7 and 117.7, w = -0.3 CV 141.3; and expert iteration (exploring the training
-    split, then also 600 synthetic rewrites, with the learned policy itself and retraining on those traces plus
-    the heuristic's): held-out 112.3, then 114.7, against 111.7 on the same bench run's data; telling the
-    networks which substitution made the node (one flag per substitution) or every substitution on its path:
-    held-out 120.3 and 119.0 against 112.7 on one fresh bench run's data (they lost amgm5, imo1995 and
-    usamo2001's root orders); labels discounted by the depth of the proof below a substitution: not tried to the
-    end, since 188 of the 198 positive substitutions of the training split's explorations have the proof at the
-    child (depth 1), which the fixed `SUBSTITUTION_COST` already prices; gradient-boosted trees (LightGBM, 300
-    rounds of 15 leaves, the same samples and weights) instead of the networks: held-out 123 against 111.7, and
-    their probability averaged with the networks': 116.0 and 114.0 against 111.7 and 112.7 on two runs' data.
+    Tried and not kept (held-out nodes over member seeds 0/10/20 unless said; the notes of issue 5 have the rest):
+    - which finisher families already failed at a node, with its untried actions re-scored after each failure:
+      120.0 against 117.7 on one run's data; real-prover CV (`benchmarks/policy_cv.py`) 142.7 against 141.0;
+    - a listwise ranking loss over each node's tried actions next to the pointwise one: CV within 1.5 nodes;
+    - ranking a child's actions by the path's cost (the parent's plus w times the score of the substitution that
+      made the child): w = 1 read CV 168.3 and held-out 134.7 against 140.7 and 117.7; w = -0.3 CV 141.3;
+    - expert iteration (exploring the training split, then also 600 synthetic rewrites, with the learned policy
+      itself, and retraining on those traces plus the heuristic's): 112.3, then 114.7, against 111.7;
+    - a flag for the substitution that made the node, or for every substitution on its path: 120.3 and 119.0
+      against 112.7 on one fresh run's data (they lost the root orders of amgm5, imo1995 and usamo2001);
+    - labels discounted by the depth of the proof below a substitution: not worth it, since 188 of the 198
+      positive substitutions of the training split's explorations have the proof at the child, which the fixed
+      `SUBSTITUTION_COST` already prices;
+    - gradient-boosted trees (LightGBM, 300 rounds of 15 leaves, the same samples and weights) instead of the
+      networks: 123 against 111.7; their probability averaged with the networks': 116.0 and 114.0 against
+      111.7 and 112.7 on two runs' data;
+    - the bundled training problems weighed 5 times each synthetic one: 113.7 against 111.7.
 
     It ranks and never prunes: cutting actions below a probability threshold (half the lowest P of any action on
     a training proof path) lost held-out proofs whose key step was rare in training (imo1995's `invert_all`).
