@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reasoning.ineq.bench import run_bench  # noqa: E402
 from reasoning.ineq.config import ProverConfig  # noqa: E402
-from reasoning.ineq.policy import LearnedPolicy  # noqa: E402
+from reasoning.ineq.policy import LearnedPolicy, trace_samples  # noqa: E402
 from reasoning.ineq.problem import Problem, bundled_path, load_problems  # noqa: E402
 from reasoning.ineq.synthetic import synthesize  # noqa: E402
 
@@ -171,15 +171,14 @@ def main() -> int:
                                           explore=True), out / "synthetic", workers=args.workers, label="synthetic")
         explored += (out / "synthetic" / "traces.jsonl").read_text().splitlines()
     rows = [json.loads(line) for line in explored]
-    samples = [(f, a, int(y)) for row in rows for f, a, y in row["trace"]]
+    samples, sample_problems = trace_samples(rows)  # without the labels the time limit decided
     seeds = [int(s) for s in args.member_seeds.split(",")]
     learned_arms = {}  # arm name -> member seed; the first seed keeps the plain names (and earlier runs' files)
     for k, seed in enumerate(seeds):
         arm, suffix = ("learned", "") if k == 0 else (f"learned_seed{seed}", f"_seed{seed}")
         policy_path = out / f"policy{suffix}.json"
         if not policy_path.exists():  # resumable: an interrupted run keeps the policy its arm's results came from
-            LearnedPolicy.train(samples, problems=[row["id"] for row in rows for _ in row["trace"]],
-                                seed=seed).save(policy_path)
+            LearnedPolicy.train(samples, problems=sample_problems, seed=seed).save(policy_path)
         run_bench(problems, ProverConfig(timeout_s=args.timeout, policy="learned", policy_path=str(policy_path)),
                   out / arm, workers=args.workers, label=arm)
         learned_arms[arm] = seed

@@ -30,7 +30,7 @@ from ineq_bench import split_of  # noqa: E402  (the same split)
 from policy_replay import _spread, cv_fold, seed_problem  # noqa: E402  (the same folds and origins)
 from reasoning.ineq.bench import run_bench  # noqa: E402
 from reasoning.ineq.config import ProverConfig  # noqa: E402
-from reasoning.ineq.policy import SCORING_SETTINGS, LearnedPolicy  # noqa: E402
+from reasoning.ineq.policy import SCORING_SETTINGS, LearnedPolicy, trace_samples  # noqa: E402
 from reasoning.ineq.problem import bundled_path, load_problems  # noqa: E402
 
 
@@ -45,19 +45,22 @@ def parse_option(text: str) -> tuple[str, dict]:
     return name, options
 
 
+LABEL_OPTIONS = ("drop_cut_short", "drop_open")  # options of `trace_samples`, not of `LearnedPolicy.train`
+
+
 def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
 
 
 def _train(rows: list[dict], seed: int, options: dict) -> LearnedPolicy:
-    """Trained as `ineq_bench.py` trains it; the scoring settings (`SCORING_SETTINGS`: temperature,
-    substitution_cost, heuristic_share) are set on the trained policy and saved with it, the other options are
-    passed to `LearnedPolicy.train`."""
-    samples = [(f, a, int(y)) for row in rows for f, a, y in row["trace"]]
+    """Trained as `ineq_bench.py` trains it; `LABEL_OPTIONS` choose the samples `trace_samples` keeps, the scoring
+    settings (`SCORING_SETTINGS`: temperature, substitution_cost, heuristic_share) are set on the trained policy and
+    saved with it, the other options are passed to `LearnedPolicy.train`."""
+    labels = {k: v for k, v in options.items() if k in LABEL_OPTIONS}
+    samples, problems = trace_samples(rows, **labels)
     scoring = {k: v for k, v in options.items() if k in SCORING_SETTINGS}
-    training = {k: v for k, v in options.items() if k not in scoring}
-    policy = LearnedPolicy.train(samples, problems=[row["id"] for row in rows for _ in row["trace"]], seed=seed,
-                                 **training)
+    training = {k: v for k, v in options.items() if k not in scoring and k not in labels}
+    policy = LearnedPolicy.train(samples, problems=problems, seed=seed, **training)
     return replace(policy, **scoring)
 
 

@@ -231,3 +231,36 @@ def test_a_policy_file_keeps_its_scoring_settings_and_constant_features_keep_the
         del data[key]
     path.write_text(json.dumps(data))
     assert LearnedPolicy.load(path).temperature == TEMPERATURE
+
+
+def test_labels_the_time_limit_decided_are_marked_and_left_out_of_training(tmp_path, capsys):
+    # A failed label only says "this does not work" when the attempt ran to its end. Raw search trace: root 0 made
+    # child 1 (whose subtree proved nothing and still had untried actions at the end) and child 2 (proved below);
+    # an lp at the root was cut short by its share of the time, an sos at child 2 failed outright.
+    from reasoning.ineq.policy import trace_samples
+    from reasoning.ineq.search import _labels
+
+    f = {"nvars": 2, "depth": 0}
+    raw = [(f, "ravi", -1, 0, 1), (f, "lp", 0, 0, None), (f, "invert_all", -1, 0, 2), (f, "sos", 0, 2, None),
+           (f, "lp", 1, 2, None), (f, "scale", -1, 1, 3)]
+    labels = _labels(raw, cut={1}, open_nodes={3})
+    assert [y for *_, y in labels["trace"]] == [0, 0, 1, 0, 1, 0]
+    assert labels["cut_short"] == [1]
+    assert labels["open_subtrees"] == [0, 5]  # ravi (open below its child) and scale (its child is open)
+    # a subtree with nothing left to try is a real failure
+    assert _labels(raw, cut=set(), open_nodes=set())["open_subtrees"] == []
+
+    row = {"id": "p", **labels}
+    samples, problems = trace_samples([row])
+    assert [(a, y) for _, a, y in samples] == [("ravi", 0), ("invert_all", 1), ("sos", 0), ("lp", 1), ("scale", 0)]
+    assert problems == ["p"] * 5
+    samples, _ = trace_samples([row], drop_cut_short=False, drop_open=True)
+    assert [a for _, a, _ in samples] == ["lp", "invert_all", "sos", "lp"]
+    # rows written before the marks existed keep every sample
+    assert len(trace_samples([{"id": "old", "trace": labels["trace"]}])[0]) == 6
+    # `train-policy` reads the marks from the file the same way
+    traces, out = tmp_path / "traces.jsonl", tmp_path / "w.json"
+    traces.write_text(json.dumps(row) + "\n")
+    capsys.readouterr()
+    assert main(["ineq", "train-policy", str(traces), "--out", str(out)]) == 0
+    assert "trained on 5 samples (2 positive)" in capsys.readouterr().out

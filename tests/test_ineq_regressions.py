@@ -177,6 +177,7 @@ def test_one_finisher_attempt_cannot_take_the_whole_time_limit():
     result = prove(problem, ProverConfig(timeout_s=20, counterexample_samples=200), policy=SdpFirst())
     assert [a for _, a, _ in result.trace][:2] == ["power_sub_all", "sos_mul"]
     assert result.trace[1][2] == 0  # the SDP attempt failed within its share of the time
+    assert result.cut_short == [1]  # ... and is marked as decided by the time limit, not by the goal
     assert result.status == "proved" and check_certificate(result.certificate).valid
 
 

@@ -33,14 +33,15 @@ def _worker(problem_dict: dict, config: ProverConfig, conn) -> None:
         result = prove(Problem.from_dict(problem_dict), config)
         conn.send({"status": result.status, "seconds": result.seconds, "nodes": result.nodes,
                    "method": result.method, "message": result.message[:500], "certificate": result.certificate,
-                   "counterexample": result.counterexample, "trace": result.trace})
+                   "counterexample": result.counterexample, "trace": result.trace,
+                   "cut_short": result.cut_short, "open_subtrees": result.open_subtrees})
     except Exception as error:  # reported as the problem's status; the run goes on
         conn.send({"status": "error", "message": f"{type(error).__name__}: {error}"[:500]})
     finally:
         conn.close()
 
 
-def _finish(problem: Problem, payload: dict, elapsed: float, out: Path) -> tuple[dict, list]:
+def _finish(problem: Problem, payload: dict, elapsed: float, out: Path) -> tuple[dict, dict]:
     record = {"id": problem.id, "tier": problem.tier, "tags": list(problem.tags), "status": payload["status"],
               "seconds": round(payload.get("seconds", elapsed), 4), "wall_seconds": round(elapsed, 4),
               "nodes": payload.get("nodes", 0), "method": payload.get("method", ""),
@@ -58,7 +59,8 @@ def _finish(problem: Problem, payload: dict, elapsed: float, out: Path) -> tuple
             record["message"] = verdict.reason
     if payload.get("counterexample"):
         record["counterexample"] = payload["counterexample"]
-    return record, payload.get("trace", [])
+    return record, {"trace": payload.get("trace", []), "cut_short": payload.get("cut_short", []),
+                    "open_subtrees": payload.get("open_subtrees", [])}
 
 
 def warm_imports() -> None:
@@ -129,12 +131,12 @@ def run_bench(problems: list[Problem], config: ProverConfig, out: str | Path, wo
                 proc.join(timeout=5)
                 conn.close()
                 active.remove(item)
-                record, trace = _finish(problem, payload, elapsed, out)
+                record, labels = _finish(problem, payload, elapsed, out)
                 record["policy"] = label or config.policy
                 done[problem.id] = record
                 results.write(json.dumps(record) + "\n")
                 results.flush()
-                traces.write(json.dumps({"id": problem.id, "trace": trace}) + "\n")
+                traces.write(json.dumps({"id": problem.id, **labels}) + "\n")
     records = [done[p.id] for p in problems if p.id in done]
     summary = summarize(records)
     summary.update(manifest(config, label, time.monotonic() - start, len(problems)))

@@ -148,7 +148,7 @@ def _check(args) -> int:
 
 
 def _train(args) -> int:
-    from reasoning.ineq.policy import LearnedPolicy
+    from reasoning.ineq.policy import LearnedPolicy, trace_samples
 
     samples, problems = [], []  # problems: each sample's problem id, so that every problem weighs alike
     for path in args.traces:
@@ -158,9 +158,9 @@ def _train(args) -> int:
                 for number, line in enumerate(handle, 1):
                     where = f"{path}:{number}"
                     if line.strip():
-                        row = json.loads(line)
-                        samples += [(f, a, int(y)) for f, a, y in row["trace"]]
-                        problems += [str(row["id"])] * len(row["trace"])
+                        row_samples, row_problems = trace_samples([json.loads(line)])
+                        samples += row_samples
+                        problems += row_problems
         except (OSError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             missing = f"no field {error}" if isinstance(error, KeyError) else str(error)
             return _error(f"reading traces at {where}: {missing}")

@@ -292,5 +292,24 @@ class LearnedPolicy(Policy):
         return cls(np.array(data["mean"], dtype=float), np.array(data["std"], dtype=float), layers, **settings)
 
 
+def trace_samples(rows: list[dict], drop_cut_short: bool = True,
+                  drop_open: bool = False) -> tuple[list[tuple[dict, str, int]], list[str]]:
+    """Training samples (features, action, label) from `traces.jsonl` rows (`reasoning ineq bench`), and each
+    sample's problem id (`LearnedPolicy.train(problems=...)`).
+
+    A label 0 that the search's time limit decided rather than the goal says nothing about the action:
+    `drop_cut_short` leaves out the finisher attempts cut short by their share of the time (a slow SOS that proves
+    its goal in a full search fails in a 10 s exploring one), `drop_open` the substitutions whose subtree still had
+    untried actions when the search ended. Rows written before these were recorded keep every sample."""
+    samples, problems = [], []
+    for row in rows:
+        dropped = set(row.get("cut_short", ()) if drop_cut_short else ()) \
+            | set(row.get("open_subtrees", ()) if drop_open else ())
+        kept = [(f, a, int(y)) for i, (f, a, y) in enumerate(row["trace"]) if i not in dropped]
+        samples += kept
+        problems += [str(row["id"])] * len(kept)
+    return samples, problems
+
+
 def bundled_policy_path() -> Path:
     return Path(__file__).resolve().parent / "policy_weights.json"

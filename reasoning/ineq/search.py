@@ -47,6 +47,10 @@ class ProofResult:
     # (state features, action, label) for policy training; label 1 = the action closed its goal (a finisher) or led to
     # a goal below which a proof was found (a substitution)
     trace: list = field(default_factory=list, repr=False)
+    # indices into `trace` of labels 0 that the search's time limit decided rather than the goal: finisher attempts
+    # cut short by their share of the time, and substitutions whose subtree still had untried actions at the end
+    cut_short: list = field(default_factory=list, repr=False)
+    open_subtrees: list = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -287,6 +291,8 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     frontier: list = []
     counter = itertools.count()
     trace: list = []  # (features, action, outcome, node id, child id): outcome 1 proved, 0 failed, -1 substitution
+    cut: set[int] = set()  # trace indices of finisher attempts cut short by their share of the time
+    interrupted: set[int] = set()  # the node whose attempt the search's own time limit stopped
     ids = itertools.count()
     seen: set[str] = set()
     # the target-goal and statement features cost milliseconds per node: computed for a policy that reads them, and
@@ -317,7 +323,8 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
         if time.monotonic() - start > config.timeout_s:
             if first is not None:
                 break
-            return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start, trace=_clean(trace))
+            return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start,
+                               **_labels(trace, cut, _open_nodes(frontier, interrupted)))
         _, _, node, action, macro = heapq.heappop(frontier)
         nodes += 1
         if macro is not None:
@@ -343,11 +350,13 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             proof, extra, multiplier = _run_finisher(action, node, _attempt_deadline(deadline))
         except DeadlineReached:
             if time.monotonic() < deadline:  # this attempt's share ran out, not the search's time
+                cut.add(len(trace))
                 trace.append((node.features, action, 0, node.index, None))
                 last_error = f"{action} ran out of its share of the time"
                 cut_short = True
                 continue
             cut_by_deadline = True
+            interrupted.add(node.index)
             break
         except (ValueError, ArithmeticError) as error:  # a numerical failure of one attempt, not of the search
             trace.append((node.features, action, 0, node.index, None))
@@ -370,7 +379,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
         if not config.explore:
             break
     if first is not None:
-        return replace(first, trace=_clean(trace))
+        return replace(first, **_labels(trace, cut, _open_nodes(frontier, interrupted)))
     found = refutation.optimised() if refutation is not None else None  # the search ended after one action
     if found is not None:
         return _refuted(found, nodes, start)
@@ -381,12 +390,32 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     out_of_time = cut_by_deadline or cut_short or time.monotonic() - start > config.timeout_s
     status = "unknown" if (not frontier or nodes >= config.max_nodes) and not out_of_time else "timeout"
     return ProofResult(status, nodes=nodes, seconds=time.monotonic() - start, message=last_error,
-                       trace=_clean(trace))
+                       **_labels(trace, cut, _open_nodes(frontier, interrupted)))
 
 
 def _refuted(found, nodes: int, start: float) -> ProofResult:
     return ProofResult("refuted", nodes=nodes, seconds=time.monotonic() - start, counterexample=found.point,
                        message=f"goal is {found.value:.3g} at {found.point}")
+
+
+def _open_nodes(frontier: list, interrupted: set[int]) -> set[int]:
+    """Ids of the nodes that still had untried actions when the search ended."""
+    return {node.index for _, _, node, _, _ in frontier} | interrupted
+
+
+def _labels(trace: list, cut: set[int], open_nodes: set[int]) -> dict:
+    """`ProofResult`'s trace fields: the labelled trace, and which of its labels 0 the time limit decided (`cut`:
+    attempts cut short; substitutions whose child, or a node below it, is in `open_nodes` and has no proof)."""
+    parent = {child: node for _, _, outcome, node, child in trace if outcome == -1}
+    open_below = set()
+    for node in open_nodes:
+        while node is not None and node not in open_below:
+            open_below.add(node)
+            node = parent.get(node)
+    cleaned = _clean(trace)
+    subtrees = [i for i, ((_, _, outcome, _, child), (_, _, label)) in enumerate(zip(trace, cleaned))
+                if outcome == -1 and not label and child in open_below]
+    return {"trace": cleaned, "cut_short": sorted(cut), "open_subtrees": subtrees}
 
 
 def _clean(trace: list) -> list:
