@@ -171,7 +171,7 @@ def main() -> int:
                                           explore=True), out / "synthetic", workers=args.workers, label="synthetic")
         explored += (out / "synthetic" / "traces.jsonl").read_text().splitlines()
     rows = [json.loads(line) for line in explored]
-    samples, sample_problems = trace_samples(rows)  # without the labels the time limit decided
+    samples, sample_problems = trace_samples(rows)
     seeds = [int(s) for s in args.member_seeds.split(",")]
     learned_arms = {}  # arm name -> member seed; the first seed keeps the plain names (and earlier runs' files)
     for k, seed in enumerate(seeds):

@@ -233,7 +233,7 @@ def test_a_policy_file_keeps_its_scoring_settings_and_constant_features_keep_the
     assert LearnedPolicy.load(path).temperature == TEMPERATURE
 
 
-def test_labels_the_time_limit_decided_are_marked_and_left_out_of_training(tmp_path, capsys):
+def test_labels_the_time_limit_decided_are_marked_and_can_be_left_out_of_training(tmp_path, capsys):
     # A failed label only says "this does not work" when the attempt ran to its end. Raw search trace: root 0 made
     # child 1 (whose subtree proved nothing and still had untried actions at the end) and child 2 (proved below);
     # an lp at the root was cut short by its share of the time, an sos at child 2 failed outright.
@@ -251,16 +251,17 @@ def test_labels_the_time_limit_decided_are_marked_and_left_out_of_training(tmp_p
     assert _labels(raw, cut=set(), open_nodes=set())["open_subtrees"] == []
 
     row = {"id": "p", **labels}
-    samples, problems = trace_samples([row])
+    samples, problems = trace_samples([row], drop_cut_short=True)
     assert [(a, y) for _, a, y in samples] == [("ravi", 0), ("invert_all", 1), ("sos", 0), ("lp", 1), ("scale", 0)]
     assert problems == ["p"] * 5
-    samples, _ = trace_samples([row], drop_cut_short=False, drop_open=True)
+    samples, _ = trace_samples([row], drop_open=True)
     assert [a for _, a, _ in samples] == ["lp", "invert_all", "sos", "lp"]
-    # rows written before the marks existed keep every sample
-    assert len(trace_samples([{"id": "old", "trace": labels["trace"]}])[0]) == 6
-    # `train-policy` reads the marks from the file the same way
+    # by default (leaving them out was measured and did not help) and for rows written before the marks existed,
+    # every sample is kept
+    assert len(trace_samples([row])[0]) == len(trace_samples([{"id": "old", "trace": labels["trace"]}])[0]) == 6
+    # `train-policy` reads the file through the same function
     traces, out = tmp_path / "traces.jsonl", tmp_path / "w.json"
     traces.write_text(json.dumps(row) + "\n")
     capsys.readouterr()
     assert main(["ineq", "train-policy", str(traces), "--out", str(out)]) == 0
-    assert "trained on 5 samples (2 positive)" in capsys.readouterr().out
+    assert "trained on 6 samples (2 positive)" in capsys.readouterr().out

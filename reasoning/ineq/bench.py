@@ -1,7 +1,8 @@
 """Benchmark runner: prove every problem of a JSONL file in worker processes, with a hard wall-clock limit each.
 
 Writes to `out`: `results.jsonl` (one record per problem, appended as they finish, so an interrupted run resumes),
-`certs/<id>.json`, `traces.jsonl` (search traces for policy training) and `summary.json` (solve rates by tier and
+`certs/<id>.json`, `traces.jsonl` (search traces for policy training, with the indices of the labels the time limit
+decided: `cut_short`, `open_subtrees`; see `policy.trace_samples`) and `summary.json` (solve rates by tier and
 tag, medians, resolved config, versions, git commit). Every certificate is re-checked here, in the parent process,
 by the independent checker; a proof whose certificate fails the check counts as unsolved and is flagged.
 """
