@@ -293,6 +293,9 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     trace: list = []  # (features, action, outcome, node id, child id): outcome 1 proved, 0 failed, -1 substitution
     cut: set[int] = set()  # trace indices of finisher attempts cut short by their share of the time
     interrupted: set[int] = set()  # the node whose attempt the search's own time limit stopped
+
+    def labels() -> dict:  # the result's trace fields, as the search stands
+        return _labels(trace, cut, {n.index for _, _, n, _, _ in frontier} | interrupted)
     ids = itertools.count()
     seen: set[str] = set()
     # the target-goal and statement features cost milliseconds per node: computed for a policy that reads them, and
@@ -324,7 +327,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
             if first is not None:
                 break
             return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start,
-                               **_labels(trace, cut, _open_nodes(frontier, interrupted)))
+                               **labels())
         _, _, node, action, macro = heapq.heappop(frontier)
         nodes += 1
         if macro is not None:
@@ -379,7 +382,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
         if not config.explore:
             break
     if first is not None:
-        return replace(first, **_labels(trace, cut, _open_nodes(frontier, interrupted)))
+        return replace(first, **labels())
     found = refutation.optimised() if refutation is not None else None  # the search ended after one action
     if found is not None:
         return _refuted(found, nodes, start)
@@ -390,7 +393,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
     out_of_time = cut_by_deadline or cut_short or time.monotonic() - start > config.timeout_s
     status = "unknown" if (not frontier or nodes >= config.max_nodes) and not out_of_time else "timeout"
     return ProofResult(status, nodes=nodes, seconds=time.monotonic() - start, message=last_error,
-                       **_labels(trace, cut, _open_nodes(frontier, interrupted)))
+                       **labels())
 
 
 def _refuted(found, nodes: int, start: float) -> ProofResult:
@@ -398,14 +401,10 @@ def _refuted(found, nodes: int, start: float) -> ProofResult:
                        message=f"goal is {found.value:.3g} at {found.point}")
 
 
-def _open_nodes(frontier: list, interrupted: set[int]) -> set[int]:
-    """Ids of the nodes that still had untried actions when the search ended."""
-    return {node.index for _, _, node, _, _ in frontier} | interrupted
-
-
 def _labels(trace: list, cut: set[int], open_nodes: set[int]) -> dict:
     """`ProofResult`'s trace fields: the labelled trace, and which of its labels 0 the time limit decided (`cut`:
-    attempts cut short; substitutions whose child, or a node below it, is in `open_nodes` and has no proof)."""
+    attempts cut short; substitutions whose child, or a node below it, still had untried actions (`open_nodes`)
+    and has no proof)."""
     parent = {child: node for _, _, outcome, node, child in trace if outcome == -1}
     open_below = set()
     for node in open_nodes:
