@@ -296,6 +296,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
 
     def labels() -> dict:  # the result's trace fields, as the search stands
         return _labels(trace, cut, {n.index for _, _, n, _, _ in frontier} | interrupted)
+
     ids = itertools.count()
     seen: set[str] = set()
     # the target-goal and statement features cost milliseconds per node: computed for a policy that reads them, and
@@ -326,8 +327,7 @@ def prove(problem: Problem, config: ProverConfig | None = None, policy: Policy |
         if time.monotonic() - start > config.timeout_s:
             if first is not None:
                 break
-            return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start,
-                               **labels())
+            return ProofResult("timeout", nodes=nodes, seconds=time.monotonic() - start, **labels())
         _, _, node, action, macro = heapq.heappop(frontier)
         nodes += 1
         if macro is not None:
