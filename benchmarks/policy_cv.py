@@ -1,6 +1,7 @@
 """Cross-validate learned-policy training options with the real prover, on the data of an `ineq_bench.py` run.
 
     python benchmarks/policy_cv.py runs/ineq_bench --option base= --option wd2=weight_decay=1e-2 \
+        --option nospecial=exclude=min_special+tight_special \
         [--seeds 0,10,20] [--heldout]   # ~1 min per option, seed and fold on 2 cores, once the bench's data exist
 
 `ineq_bench.py` trains the learned policy on the training split's exploring searches (`explore/`) and on the
@@ -35,13 +36,18 @@ from reasoning.ineq.problem import bundled_path, load_problems  # noqa: E402
 
 
 def parse_option(text: str) -> tuple[str, dict]:
-    """'name=key=value,key=value' -> (name, {key: number}); 'name=' is the defaults."""
+    """'name=key=value,key=value' -> (name, {key: number, true/false or list}); 'name=' is the defaults; a value
+    with '+' is a list ('exclude=min_special+tight_special')."""
     name, _, rest = text.partition("=")
     options = {}
     for item in filter(None, rest.split(",")):
         key, _, value = item.partition("=")
-        options[key] = {"true": True, "false": False}.get(value) if value in ("true", "false") \
-            else float(value) if "." in value or "e" in value.lower() else int(value)
+        if value in ("true", "false"):
+            options[key] = value == "true"
+        elif "+" in value or key == "exclude":
+            options[key] = [v for v in value.split("+") if v]
+        else:
+            options[key] = float(value) if "." in value or "e" in value.lower() else int(value)
     return name, options
 
 
@@ -60,6 +66,8 @@ def _train(rows: list[dict], seed: int, options: dict) -> LearnedPolicy:
     samples, problems = trace_samples(rows, **labels)
     scoring = {k: v for k, v in options.items() if k in SCORING_SETTINGS}
     training = {k: v for k, v in options.items() if k not in scoring and k not in labels}
+    if "exclude" in training:
+        training["exclude"] = tuple(training["exclude"])
     policy = LearnedPolicy.train(samples, problems=problems, seed=seed, **training)
     return replace(policy, **scoring)
 

@@ -4,7 +4,7 @@ anything).
 `goal_features` describe what the AM-GM / Schur LP and the SOS finisher can use: how many of the negative terms lie
 in the convex hull of the usable positive terms (an AM-GM certificate needs every one of them there), how many positive
 terms a real-domain goal cannot use (odd powers of real variables), whether the goal is cyclic but not symmetric,
-and whether it is tight at (1, ..., 1). `statement_features` describe the state's own goal expression and
+whether it is tight at (1, ..., 1), and its sign at a grid of special points (`special_point_features`). `statement_features` describe the state's own goal expression and
 constraints, so they exist for radical and fractional goals too.
 """
 
@@ -53,6 +53,44 @@ def _small_cover(points: np.ndarray, target: np.ndarray) -> bool:
     return False
 
 
+SPECIAL_VALUES = {True: (0.0, 1.0, 2.0), False: (-1.0, 0.0, 1.0, 2.0)}  # per variable: nonnegative or real
+SPECIAL_LIMIT = 1024  # grid points evaluated (an even sample of the grid beyond this)
+
+
+def _special_points(nonneg: tuple[bool, ...]) -> np.ndarray:
+    """The grid of `SPECIAL_VALUES` of each variable, less the points with all coordinates equal; cached."""
+    if nonneg not in _SPECIAL_CACHE:
+        grid = np.array(list(itertools.product(*(SPECIAL_VALUES[bool(k)] for k in nonneg))), dtype=float)
+        grid = grid[(grid != grid[:, :1]).any(axis=1)] if len(nonneg) > 1 else grid[grid[:, 0] != 0]
+        step = max(1, len(grid) // SPECIAL_LIMIT)
+        _SPECIAL_CACHE[nonneg] = grid[::step]
+    return _SPECIAL_CACHE[nonneg]
+
+
+_SPECIAL_CACHE: dict[tuple[bool, ...], np.ndarray] = {}
+
+
+def special_point_features(poly: PolyDict, nonneg: tuple[bool, ...]) -> dict[str, float]:
+    """The goal's value at small-integer points off the diagonal, relative to the size of its terms there, the
+    constraints ignored: `min_special` the lowest (clipped to [-1, 1]), `tight_special` whether it is 0 at some of
+    them. Where they differ from (1, ..., 1) the equality cases and failures say which finisher can work: a goal
+    negative at (1, 0, 0) holds only through its constraints (Schur-type cubics of triangle sides need Ravi's
+    substitution first), and one tight at (1, 1, 0) has no AM-GM certificate with slack there."""
+    pts = _special_points(nonneg)
+    if not poly or not len(pts):
+        return {"min_special": 1.0, "tight_special": 0.0}
+    exps = np.array(list(poly), dtype=float)
+    coeffs = np.array([float(c) for c in poly.values()])
+    with np.errstate(all="ignore"):
+        terms = np.prod(np.power(pts[:, None, :], exps[None, :, :]), axis=2) * coeffs  # (points, terms)
+    size = np.abs(terms).sum(axis=1)
+    used = size > 0
+    if not used.any():
+        return {"min_special": 1.0, "tight_special": 0.0}
+    ratio = terms.sum(axis=1)[used] / size[used]
+    return {"min_special": float(np.clip(ratio.min(), -1.0, 1.0)), "tight_special": float((np.abs(ratio) < 1e-12).any())}
+
+
 def _shift(m: tuple, k: int) -> tuple:
     return m[k:] + m[:k]
 
@@ -79,6 +117,7 @@ def goal_features(poly: PolyDict, nonneg: tuple[bool, ...]) -> dict[str, float]:
     cyclic = n >= 3 and all(poly.get(_shift(m, 1)) == c for m, c in poly.items())
     swapped = {tuple([m[1], m[0], *m[2:]]): c for m, c in poly.items()} if n >= 2 else poly
     f["cyclic_only"] = float(cyclic and swapped != poly)
+    f.update(special_point_features(poly, nonneg))
     return f
 
 

@@ -59,7 +59,8 @@ _TUNED_COST = {"lp_hom": 1.0, "buffalo_hom": 1.6, "lp": 2.0, "buffalo": 1.8, "so
 # features under the prefix of that target: g_ the goal itself (plain finishers and substitutions), h_ its
 # homogenised form (`*_hom`), d_ the difference-of-squares goal (`*_dsq`), c_ the conjugate-reduced goal (`*_conj`),
 # m_ the goal times the positive multiplier (`*_mul`). Absent (zeros, presence 0) for non-polynomial goals.
-TARGET_FEATURES = ("odd_pos", "neg_terms", "hull_cover", "small_cover", "tight_center", "cyclic_only")
+TARGET_FEATURES = ("odd_pos", "neg_terms", "hull_cover", "small_cover", "tight_center", "cyclic_only",
+                   "min_special", "tight_special")
 TARGET_PREFIXES = {"hom": "h_", "dsq": "d_", "conj": "c_", "mul": "m_"}
 
 
@@ -67,14 +68,16 @@ def target_prefix(action: str) -> str:
     return TARGET_PREFIXES.get(action.rsplit("_", 1)[-1], "g_")
 
 
-def featurize(state_features: dict[str, float], action: str) -> np.ndarray:
-    """[state features, the action's target-goal features, their presence, the action one-hot]."""
+def featurize(state_features: dict[str, float], action: str, state_names: tuple[str, ...] = STATE_FEATURES,
+              target_names: tuple[str, ...] = TARGET_FEATURES) -> np.ndarray:
+    """[state features, the action's target-goal features, their presence, the action one-hot]; a policy trained
+    on fewer features (`LearnedPolicy.state_features` / `target_features`) names its own."""
     f = state_features
     p = target_prefix(action)
     onehot = [0.0] * len(ACTIONS)
     onehot[ACTIONS.index(action)] = 1.0
-    return np.array([float(f.get(k, 0.0)) for k in STATE_FEATURES]
-                    + [float(f.get(p + k, 0.0)) for k in TARGET_FEATURES] + [float(p + "neg_terms" in f)] + onehot)
+    return np.array([float(f.get(k, 0.0)) for k in state_names]
+                    + [float(f.get(p + k, 0.0)) for k in target_names] + [float(p + "neg_terms" in f)] + onehot)
 
 
 class Policy:
@@ -197,11 +200,15 @@ class LearnedPolicy(Policy):
     temperature: float = TEMPERATURE
     substitution_cost: float = SUBSTITUTION_COST
     heuristic_share: float = HEURISTIC_SHARE
+    # the features it reads, in `featurize`'s order: all of them unless trained with `exclude` (or saved before a
+    # feature was added)
+    state_features: tuple[str, ...] = STATE_FEATURES
+    target_features: tuple[str, ...] = TARGET_FEATURES
     uses_goal_features = True
 
     def logits(self, f: dict[str, float], action: str) -> list[float]:
         """Each member's logit of P(action succeeds)."""
-        x = (featurize(f, action) - self.mean) / self.std
+        x = (featurize(f, action, self.state_features, self.target_features) - self.mean) / self.std
         out = []
         for member in self.layers:
             h = x
@@ -232,7 +239,7 @@ class LearnedPolicy(Policy):
     @classmethod
     def train(cls, samples: list[tuple[dict, str, int]], hidden: int = HIDDEN, weight_decay: float = WEIGHT_DECAY,
               epochs: int = EPOCHS, members: int = MEMBERS, seed: int = 0,
-              problems: list[str] | None = None) -> LearnedPolicy:
+              problems: list[str] | None = None, exclude: tuple[str, ...] = ()) -> LearnedPolicy:
         """Fit each member by full-batch Adam on the class-balanced logistic loss (deterministic: member k is seeded
         with seed + k).
 
@@ -240,10 +247,18 @@ class LearnedPolicy(Policy):
         tried: without it a few large explored trees, mostly failed attempts, outweigh the many one-step proofs.
         In replay (`benchmarks/policy_replay.py`, 3 seeds) it lowered the held-out nodes from 115.3 to 113.7 with
         1000 synthetic problems, and from 112.0 to 110.7 with 2000; leak-free cross-validation reads 142.0 against
-        143.3, within its seed spread."""
+        143.3, within its seed spread.
+
+        `exclude` names state or target-goal features (`STATE_FEATURES`, `TARGET_FEATURES`) the policy does not
+        read, for ablations (`benchmarks/policy_cv.py --option NAME=exclude=min_special+tight_special`)."""
         import torch
 
-        X = torch.tensor(np.stack([featurize(f, a) for f, a, _ in samples]), dtype=torch.float32)
+        unknown = set(exclude) - set(STATE_FEATURES) - set(TARGET_FEATURES)
+        if unknown:
+            raise ValueError(f"exclude: no such feature {sorted(unknown)}")
+        names = (tuple(k for k in STATE_FEATURES if k not in exclude),
+                 tuple(k for k in TARGET_FEATURES if k not in exclude))
+        X = torch.tensor(np.stack([featurize(f, a, *names) for f, a, _ in samples]), dtype=torch.float32)
         y = torch.tensor([float(label) for _, _, label in samples])
         # a column constant in training keeps scale 1: clamped to 1e-3, its first other value at inference would
         # reach the networks multiplied by 1000
@@ -271,27 +286,31 @@ class LearnedPolicy(Policy):
             linears = [m for m in net if isinstance(m, torch.nn.Linear)]
             layers.append([(m.weight.detach().numpy().T.astype(float), m.bias.detach().numpy().astype(float))
                            for m in linears])
-        return cls(mean.numpy().astype(float), std.numpy().astype(float), layers)
+        return cls(mean.numpy().astype(float), std.numpy().astype(float), layers, state_features=names[0],
+                   target_features=names[1])
 
     def save(self, path: str | Path) -> None:
         def rounded(a: np.ndarray) -> list:
             return np.round(a, 6).tolist()
 
         Path(path).write_text(json.dumps({
-            "actions": ACTIONS, "features": STATE_FEATURES, "target_features": TARGET_FEATURES,
+            "actions": ACTIONS, "features": self.state_features, "target_features": self.target_features,
             "mean": rounded(self.mean), "std": rounded(self.std), **{k: getattr(self, k) for k in SCORING_SETTINGS},
             "members": [[{"weight": rounded(w), "bias": rounded(b)} for w, b in member] for member in self.layers]}))
 
     @classmethod
     def load(cls, path: str | Path) -> LearnedPolicy:
         data = json.loads(Path(path).read_text())
-        if tuple(data["actions"]) != ACTIONS or tuple(data["features"]) != STATE_FEATURES \
-                or tuple(data.get("target_features", ())) != TARGET_FEATURES or "members" not in data:
+        names = tuple(data["features"]), tuple(data.get("target_features", ()))
+        # a file may read fewer features than the search computes (trained before one was added), never others
+        if tuple(data["actions"]) != ACTIONS or not set(names[0]) <= set(STATE_FEATURES) \
+                or not set(names[1]) <= set(TARGET_FEATURES) or "members" not in data:
             raise ValueError(f"{path}: policy was trained for other actions/features or model; retrain it")
         layers = [[(np.array(layer["weight"], dtype=float), np.array(layer["bias"], dtype=float)) for layer in member]
                   for member in data["members"]]
         settings = {k: float(data[k]) for k in SCORING_SETTINGS if k in data}  # files saved before: the defaults
-        return cls(np.array(data["mean"], dtype=float), np.array(data["std"], dtype=float), layers, **settings)
+        return cls(np.array(data["mean"], dtype=float), np.array(data["std"], dtype=float), layers, **settings,
+                   state_features=names[0], target_features=names[1])
 
 
 def trace_samples(rows: list[dict], drop_cut_short: bool = False,
