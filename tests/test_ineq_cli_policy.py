@@ -233,6 +233,28 @@ def test_a_policy_file_keeps_its_scoring_settings_and_constant_features_keep_the
     assert LearnedPolicy.load(path).temperature == TEMPERATURE
 
 
+def test_a_policy_reads_only_the_features_it_was_trained_on(tmp_path):
+    # trained without a target-goal feature (an ablation), the policy ignores it and its file says so; a file that
+    # names a feature the search no longer computes is refused
+    f = {"nvars": 3, "degree": 4, "polynomial": 1, "depth": 0, "g_neg_terms": 1.0, "g_min_special": -1.0}
+    moved = dict(f, g_min_special=0.5)
+    samples = [(f, "lp", 0), (f, "sos", 1), (moved, "lp", 1), (moved, "sos", 0)]
+    full = LearnedPolicy.train(samples, members=1)
+    ablated = LearnedPolicy.train(samples, members=1, exclude=("min_special",))
+    assert "min_special" in full.target_features and "min_special" not in ablated.target_features
+    assert full.logits(f, "lp") != full.logits(moved, "lp")
+    assert ablated.logits(f, "lp") == ablated.logits(moved, "lp")
+    path = tmp_path / "w.json"
+    ablated.save(path)
+    assert LearnedPolicy.load(path).logits(moved, "lp") == pytest.approx(ablated.logits(moved, "lp"), abs=1e-4)
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps(dict(data, target_features=data["target_features"] + ["gone"])))
+    with pytest.raises(ValueError, match="retrain it"):
+        LearnedPolicy.load(path)
+    with pytest.raises(ValueError, match="no such feature"):
+        LearnedPolicy.train(samples, exclude=("gone",))
+
+
 def test_labels_the_time_limit_decided_are_marked_and_can_be_left_out_of_training(tmp_path, capsys):
     # A failed label only says "this does not work" when the attempt ran to its end. Raw search trace: root 0 made
     # child 1 (whose subtree proved nothing and still had untried actions at the end) and child 2 (proved below);

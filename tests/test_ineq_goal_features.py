@@ -117,3 +117,29 @@ def test_a_weights_file_from_before_the_target_features_must_be_retrained(tmp_pa
     old.write_text(json.dumps({"actions": ACTIONS, "features": STATE_FEATURES, "weights": [0.0] * 10}))
     with pytest.raises(ValueError, match="retrain"):
         LearnedPolicy.load(old)
+
+
+def test_special_points_show_goals_that_need_their_constraints_and_boundary_equality_cases():
+    # the Schur-type cubic of triangle sides (tri_cubic): negative at (1, 0, 0), so only the triangle constraints
+    # make it true; zero at the degenerate triangle (2, 1, 1)
+    cubic = {(3, 0, 0): -1, (0, 3, 0): -1, (0, 0, 3): -1, (1, 1, 1): -9}
+    for m in ((2, 1, 0), (2, 0, 1), (1, 2, 0), (0, 2, 1), (1, 0, 2), (0, 1, 2)):
+        cubic[m] = 2
+    f = goal_features(_poly(cubic), (True,) * 3)
+    assert f["min_special"] == -1.0 and f["tight_special"] == 1.0
+    # Schur's degree-1 form is 0 at (1, 1, 0) as well as at (1, 1, 1); a^2 + b^2 + c^2 - ab - bc - ca only at the
+    # diagonal, which tight_center covers
+    schur = {(3, 0, 0): 1, (0, 3, 0): 1, (0, 0, 3): 1, (1, 1, 1): 3}
+    for m in ((2, 1, 0), (2, 0, 1), (1, 2, 0), (0, 2, 1), (1, 0, 2), (0, 1, 2)):
+        schur[m] = -1
+    g = goal_features(_poly(schur), (True,) * 3)
+    assert g["tight_special"] == 1.0 and g["min_special"] == 0.0
+    square = goal_features(_poly({(2, 0, 0): 1, (0, 2, 0): 1, (0, 0, 2): 1, (1, 1, 0): -1, (0, 1, 1): -1,
+                                  (1, 0, 1): -1}), (True,) * 3)
+    assert square["tight_special"] == 0.0 and 0 < square["min_special"] < 1
+    # a goal with only positive terms reads 1
+    assert goal_features(_poly({(2, 0, 0): 1, (0, 0, 1): 3}), (True,) * 3)["min_special"] == 1.0
+    # real variables are also tried at -1: a^3 + b^3 >= 0 holds only for nonnegative a, b
+    odd = _poly({(3, 0): 1, (0, 3): 1})
+    assert goal_features(odd, (True, True))["min_special"] == 1.0
+    assert goal_features(odd, (False, False))["min_special"] == -1.0

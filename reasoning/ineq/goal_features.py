@@ -4,8 +4,9 @@ anything).
 `goal_features` describe what the AM-GM / Schur LP and the SOS finisher can use: how many of the negative terms lie
 in the convex hull of the usable positive terms (an AM-GM certificate needs every one of them there), how many positive
 terms a real-domain goal cannot use (odd powers of real variables), whether the goal is cyclic but not symmetric,
-whether it is tight at (1, ..., 1), and its sign at a grid of special points (`special_point_features`). `statement_features` describe the state's own goal expression and
-constraints, so they exist for radical and fractional goals too.
+whether it is tight at (1, ..., 1), and its sign at a grid of small-integer points (`special_point_features`).
+`statement_features` describe the state's own goal expression and constraints, so they exist for radical and
+fractional goals too.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ def special_point_features(poly: PolyDict, nonneg: tuple[bool, ...]) -> dict[str
     if not used.any():
         return {"min_special": 1.0, "tight_special": 0.0}
     ratio = terms.sum(axis=1)[used] / size[used]
-    return {"min_special": float(np.clip(ratio.min(), -1.0, 1.0)), "tight_special": float((np.abs(ratio) < 1e-12).any())}
+    return {"min_special": float(np.clip(ratio.min(), -1.0, 1.0)),
+            "tight_special": float((np.abs(ratio) < 1e-12).any())}
 
 
 def _shift(m: tuple, k: int) -> tuple:
