@@ -19,6 +19,7 @@ import sympy as sp
 
 from reasoning.ineq.finishers.amgm_lp import _even_ok
 from reasoning.ineq.finishers.common import Goal, PolyDict
+from reasoning.ineq.numeric import term_values
 from reasoning.ineq.transforms import State
 
 HULL_LIMIT = 40  # negative terms checked for hull membership (a sample of them beyond this)
@@ -80,10 +81,7 @@ def special_point_features(poly: PolyDict, nonneg: tuple[bool, ...]) -> dict[str
     pts = _special_points(nonneg)
     if not poly or not len(pts):
         return {"min_special": 1.0, "tight_special": 0.0}
-    exps = np.array(list(poly), dtype=float)
-    coeffs = np.array([float(c) for c in poly.values()])
-    with np.errstate(all="ignore"):
-        terms = np.prod(np.power(pts[:, None, :], exps[None, :, :]), axis=2) * coeffs  # (points, terms)
+    terms = term_values(poly, pts)
     size = np.abs(terms).sum(axis=1)
     used = size > 0
     if not used.any():

@@ -294,6 +294,15 @@ def _found(parsed: ParsedProblem, x: np.ndarray, value: float) -> Counterexample
     return Counterexample({str(s): float(v) for s, v in zip(parsed.symbols, x)}, float(value))
 
 
+def term_values(poly: dict, points: np.ndarray) -> np.ndarray:
+    """Each term of `poly` (exponent tuple -> coefficient) at each point: shape (points, terms); floats, so only for
+    features that rank goals."""
+    exps = np.array(list(poly), dtype=float)
+    coeffs = np.array([float(c) for c in poly.values()])
+    with np.errstate(all="ignore"):
+        return np.prod(np.power(points[:, None, :], exps[None, :, :]), axis=2) * coeffs
+
+
 def relative_slack(poly: dict, nonneg: tuple[bool, ...], samples: int = 64, seed: int = 0) -> float:
     """Median of p(x) / sum|terms(x)| over random points of the domain, in [-1, 1] (a search-heuristic feature).
 
@@ -303,12 +312,10 @@ def relative_slack(poly: dict, nonneg: tuple[bool, ...], samples: int = 64, seed
     if not poly:
         return 1.0
     rng = np.random.default_rng(seed)
-    exps = np.array(list(poly), dtype=float)  # (terms, vars)
-    coeffs = np.array([float(c) for c in poly.values()])
-    x = rng.normal(size=(samples, exps.shape[1])) * rng.choice([0.3, 1.0, 3.0], size=(samples, 1))
+    x = rng.normal(size=(samples, len(next(iter(poly))))) * rng.choice([0.3, 1.0, 3.0], size=(samples, 1))
     x = np.where(np.array(nonneg, dtype=bool), np.abs(x), x)
+    terms = term_values(poly, x)
     with np.errstate(all="ignore"):
-        terms = np.prod(np.power(x[:, None, :], exps[None, :, :]), axis=2) * coeffs  # (samples, terms)
         ratio = terms.sum(axis=1) / np.abs(terms).sum(axis=1)
     ratio = ratio[np.isfinite(ratio)]
     return float(np.clip(np.median(ratio), -1.0, 1.0)) if ratio.size else 0.0
