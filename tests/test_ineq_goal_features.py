@@ -69,21 +69,6 @@ def test_statement_features_tell_constraint_kinds_and_radical_goals_apart():
     assert nesbitt["expr_ops"] > _statement("a + b + c >= 3")["expr_ops"]
 
 
-def test_form_features_tell_which_substitution_clears_radicals_and_denominators():
-    # roots of monomials (a power substitution clears them) against roots of sums (Ravi's substitution first)
-    heron = _statement("(a + b + c)*(b + c - a)*(c + a - b)*(a + b - c) <= 3*(a*b*c)^(4/3)")
-    apmo = _statement("sqrt(a + b - c) + sqrt(b + c - a) + sqrt(c + a - b) <= sqrt(a) + sqrt(b) + sqrt(c)")
-    assert heron["rad_atoms"] == 1.0 and apmo["rad_atoms"] == 0.5
-    # 1/(a^3 (b + c)): half the denominators are cubes of one variable; (a^2 + b^2)/(a + b): none
-    imo = _statement("1/(a^3*(b + c)) + 1/(b^3*(c + a)) + 1/(c^3*(a + b)) >= 3/2", "a*b*c = 1")
-    pair = _statement("(a^2 + b^2)/(a + b) + (b^2 + c^2)/(b + c) + (c^2 + a^2)/(c + a) >= 3", "a*b*c = 1")
-    assert (imo["den_atoms"], imo["den_atom_power"]) == (0.5, 0.75)
-    assert pair["den_atoms"] == pair["den_atom_power"] == 0.0 and pair["rad_atoms"] == 0.0
-    # the term degrees present in the constraints: {3, 0} for abc = 1, {2, 3, 0} for USAMO 2001's
-    usamo = _statement("a*b + b*c + c*a - a*b*c <= 2", "a^2 + b^2 + c^2 + a*b*c = 4")
-    assert (imo["eq_degrees"], usamo["eq_degrees"], heron["eq_degrees"]) == (0.5, 0.75, 0.0)
-
-
 def test_each_finisher_reads_the_features_of_its_own_target_goal():
     assert [target_prefix(a) for a in ("lp", "sos_hom", "lp_dsq", "buffalo_conj", "lp_mul", "ravi", "power_sub_all")] \
         == ["g_", "h_", "d_", "c_", "m_", "g_", "g_"]

@@ -139,26 +139,9 @@ def statement_features(state: State) -> dict[str, float]:
         except sp.PolynomialError:  # a constraint with a radical in it
             continue
     powers = [e for e in sp.preorder_traversal(state.expr) if e.is_Pow]
-    radicals = [e for e in powers if e.exp.is_Rational and not e.exp.is_Integer]
-    denominators = [e for e in powers if e.exp.is_negative]
     return {"eq_degree": max((p.total_degree() for p in polys), default=0) / 4,
             "eq_homogeneous": float(bool(polys) and all(p.is_homogeneous for p in polys)),
             "eq_terms": math.log1p(sum(len(p.terms()) for p in polys)),
-            "eq_degrees": len({sum(m) for p in polys for m in p.monoms()}) / 4,
-            "n_radicals": math.log1p(len(radicals)),
-            "n_fractions": math.log1p(len(denominators)),
-            "expr_ops": math.log1p(sp.count_ops(state.expr)),
-            **form_features(radicals, denominators)}
-
-
-def form_features(radicals: list[sp.Pow], denominators: list[sp.Pow]) -> dict[str, float]:
-    """What the radicals and denominators are roots and powers of: SymPy splits a root or a power of a monomial
-    into powers of single variables, so `rad_atoms` (the share of radicals of one variable) says a power
-    substitution (`power_sub_all`) clears them, where roots of sums (sqrt(a + b - c)) need Ravi's substitution or an
-    auxiliary variable first; `den_atoms` and `den_atom_power` (the share of denominators that are powers of one
-    variable, and the highest such power / 4) tell 1/(a^3 (b + c)), which inverting every variable simplifies, from
-    (a^2 + b^2)/(a + b)."""
-    atoms = [-e.exp for e in denominators if e.base.is_Symbol and e.exp.is_Rational]
-    return {"rad_atoms": sum(e.base.is_Symbol for e in radicals) / len(radicals) if radicals else 0.0,
-            "den_atoms": len(atoms) / len(denominators) if denominators else 0.0,
-            "den_atom_power": float(max(atoms, default=0)) / 4}
+            "n_radicals": math.log1p(sum(1 for e in powers if e.exp.is_Rational and not e.exp.is_Integer)),
+            "n_fractions": math.log1p(sum(1 for e in powers if e.exp.is_negative)),
+            "expr_ops": math.log1p(sp.count_ops(state.expr))}

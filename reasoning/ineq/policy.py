@@ -42,8 +42,7 @@ STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "
                   "real_domain", "neg_fraction", "symmetric", "depth", "polynomial", "slack",
                   "fraction", "product_equality", "has_hom", "has_conj", "has_dsq",
                   # `goal_features.statement_features`, computed only for a policy that reads them
-                  "eq_degree", "eq_homogeneous", "eq_terms", "n_radicals", "n_fractions", "expr_ops",
-                  "eq_degrees", "rad_atoms", "den_atoms", "den_atom_power")
+                  "eq_degree", "eq_homogeneous", "eq_terms", "n_radicals", "n_fractions", "expr_ops")
 # What one attempt of each finisher family costs to run, relative to an LP; substitutions are all one price.
 _RUN_COST = {"lp": 1.0, "buffalo": 1.5, "sos": 2.5}
 _SUBSTITUTION_COST = 1.5
