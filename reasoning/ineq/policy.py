@@ -175,8 +175,9 @@ class LearnedPolicy(Policy):
     (1, 0, 0)) from one that an unconstrained certificate can prove. On one fresh run's data (member seeds 0/10/20),
     leak-free CV 137.3 nodes (135-142) against 140.7 (140-141) for the same training without them
     (`exclude=min_special+tight_special`), held-out 114, 108 and 111 (mean 111.0, 28.4% fewer than 155) against
-    112.7. `train(exclude=...)` names features a policy does not read; a file lists the features it reads, so files
-    trained before a feature was added keep loading.
+    112.7; a second fresh run's data read 117, 108 and 110 (mean 111.7). `train(exclude=...)` names features a
+    policy does not read; a file lists the features it reads, so files trained before a feature was added keep
+    loading.
 
     Tried and not kept (held-out nodes over member seeds 0/10/20 unless said; the notes of issue 5 have the rest):
     - which finisher families already failed at a node, with its untried actions re-scored after each failure:
@@ -196,7 +197,16 @@ class LearnedPolicy(Policy):
       111.7 and 112.7 on two runs' data;
     - the bundled training problems weighed 5 times each synthetic one: 113.7 against 111.7;
     - leaving out the labels 0 that the exploring searches' time limit decided (`trace_samples`): 114.3 (attempts
-      cut short) and 112.7 (also open subtrees) against 114.0 on one run's data; CV 142.3 and 143.7 against 141.0.
+      cut short) and 112.7 (also open subtrees) against 114.0 on one run's data; CV 142.3 and 143.7 against 141.0;
+    - statement features of the goal's form (the share of radicals and of denominators that are powers of one
+      variable, the highest such denominator power, the term degrees present in the equalities): on one fresh
+      run's data CV 149.0 (147-152) against 136.0 (134-138) for the same training without them, held-out 113.3
+      against 111.7 (perhaps they single out problems more than they generalise);
+    - on one run's data (`benchmarks/policy_cv.py`, CV only, defaults 137.3; each option patched in for the test):
+      samples weighted by d ** depth within each problem (d = 0.7, 0.5, 0.3: 137.7, 137.7, 140.3); a cost per
+      depth in the score (+0.2, -0.2: 138.3, 138.7); the members' mean logit instead of their mean probability
+      (137.0); 32 hidden units (140.3); 100 epochs (138.0); heuristic share 0.1 (137.3); 425 more synthetic
+      problems of up to three moves (138.3).
 
     It ranks and never prunes: cutting actions below a probability threshold (half the lowest P of any action on
     a training proof path) lost held-out proofs whose key step was rare in training (imo1995's `invert_all`).
