@@ -45,6 +45,15 @@ def test_sos_finisher(goal, vars):
     assert all(t["kind"] in ("sq", "mono") for t in result.certificate["proof"]["terms"])
 
 
+def test_lp_constraint_products_above_the_goal_degree():
+    # on [0, 1]^3, 1 - a - b - c + ab + bc + ca = (1 - a)(1 - b)(1 - c) + abc: a degree-3 product for a degree-2 goal
+    result = _prove("a + b + c - a*b - b*c - c*a <= 1", domain="nonnegative",
+                    constraints=["a <= 1", "b <= 1", "c <= 1"], finishers=("lp",))
+    assert result.status == "proved"
+    assert any(sum(v for k, v in t["mult"].items() if k.startswith("g")) == 3
+               for t in result.certificate["proof"]["terms"])
+
+
 def test_constraint_homogenisation_and_product_root():
     assert _prove("a*b + b*c + c*a <= 3", constraints=["a + b + c = 3"]).status == "proved"
     result = _prove("a + b + c >= 3", constraints=["a*b*c = 1"])

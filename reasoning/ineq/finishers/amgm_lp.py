@@ -163,6 +163,11 @@ def _working_degree(goal: Goal, goal_degree: int | None = None) -> int:
     return max([degree(goal.poly) if goal_degree is None else goal_degree] + [degree(e) for e in goal.equalities])
 
 
+def _handelman_degree(goal: Goal) -> int:
+    """The degree of the highest product of inequality constraints the LP offers (up to three, lowest degrees)."""
+    return sum(sorted(degree(g) for g in goal.inequalities)[:3])
+
+
 def lp_applicable(goal: Goal, goal_degree: int | None = None) -> bool:
     """Whether the finisher runs on goal at all; goal_degree stands for degree(goal.poly), e.g. that of M * goal."""
     return count_monomials(goal.nvars, _working_degree(goal, goal_degree)) <= MAX_ROWS
@@ -176,9 +181,15 @@ def lp_certificate(goal: Goal, deadline: float | None = None, use_structured: bo
         return None
     deg = _working_degree(goal)
     homogeneous = is_homogeneous(goal.poly) and not goal.equalities
+    limit = MAX_CONSTRAINED_STRUCTURED_ROWS if goal.inequalities else MAX_STRUCTURED_ROWS
+    if not homogeneous and goal.inequalities:
+        # a product of constraints may exceed the goal's degree, its excess cancelled by monomials: on [0, 1]^3
+        # 1 - a - b - c + ab + bc + ca = (1 - a)(1 - b)(1 - c) + abc
+        lifted = max(deg, _handelman_degree(goal))
+        if count_monomials(goal.nvars, lifted) <= limit:
+            deg = lifted
     cols: list = []
     _amgm_columns(goal, cols, deadline)
-    limit = MAX_CONSTRAINED_STRUCTURED_ROWS if goal.inequalities else MAX_STRUCTURED_ROWS
     if use_structured and count_monomials(goal.nvars, deg) <= limit:
         _structured_columns(goal, cols, deg, homogeneous)
     if not homogeneous:
