@@ -112,6 +112,22 @@ def test_temperature_lets_the_networks_margin_order_confident_finishers():
     assert cold.score(f, "lp") < cold.score(f, "sos")
 
 
+def test_a_policy_saved_before_an_action_was_added_loads_and_scores_it(tmp_path):
+    # a file lists the actions of its one-hot; an action added since (here the last one) gets an all-zero one-hot
+    old_actions = ACTIONS[:-1]
+    f = {"nvars": 3, "degree": 4, "polynomial": 1, "depth": 0}
+    width = len(featurize(f, "lp", actions=old_actions))
+    assert width == len(featurize(f, "lp")) - 1
+    weight = np.zeros((width, 1))
+    weight[width - len(old_actions) + old_actions.index("lp"), 0] = 3.0
+    path = tmp_path / "old.json"
+    LearnedPolicy(np.zeros(width), np.ones(width), [[(weight, np.zeros(1))]], actions=old_actions).save(path)
+    policy = LearnedPolicy.load(path)
+    assert policy.actions == old_actions
+    assert not featurize(f, ACTIONS[-1], actions=old_actions)[width - len(old_actions):].any()
+    assert policy.score(f, "lp") < policy.score(f, ACTIONS[-1]) < float("inf")
+
+
 def _weighing_traces() -> list[dict]:
     # one big explored tree where lp failed 150 times and sos proved the goal (problem "big"), against ten small
     # searches where lp proved the goal and sos failed

@@ -514,3 +514,68 @@ def test_scale_refuses_goals_not_invariant_under_scaling(vars, domain, goal, con
 def test_scale_near_true_variants_not_proved(goal, domain):
     problem = Problem(id="f", vars=("a", "b", "c"), domain=domain, goal=goal)
     assert prove(problem, ProverConfig(timeout_s=8, counterexample_samples=0)).status != "proved"
+
+
+JBMO2003 = Problem(id="jbmo2003", vars=("x", "y", "z"), domain="real",
+                   goal="(1 + x^2)/(1 + y + z^2) + (1 + y^2)/(1 + z + x^2) + (1 + z^2)/(1 + x + y^2) >= 2",
+                   constraints=("x > -1", "y > -1", "z > -1"))
+
+
+@pytest.fixture(scope="module")
+def jbmo_cert():
+    result = prove(JBMO2003, CFG)
+    assert result.status == "proved", (result.status, result.message)
+    assert check_certificate(result.certificate, expected=JBMO2003).valid
+    return result.certificate
+
+
+def test_real_variables_with_lower_bounds_are_shifted_and_their_divisors_certified_as_written(jbmo_cert):
+    # x = u - 1 with u > 0 for each bound; 1 + y + z^2 becomes v + (w - 1)^2, nonnegative as written though its
+    # expansion v + w^2 - 2w + 1 has mixed signs; the exact SOS terms are long (beyond the statement length limit)
+    assert [(s["kind"], s["var"], s["index"]) for s in jbmo_cert["steps"]] == [("shift", "z", 2), ("shift", "y", 1),
+                                                                                ("shift", "x", 0)]
+    assert max(len(t.get("poly", "")) for t in jbmo_cert["proof"]["terms"]) > 4000
+
+
+SHIFT_CORRUPTIONS = {
+    # the first step shifts z by its bound (index 2; the highest index goes first): x's bound is refused for z
+    "index": lambda c: c["steps"][0].update(index=0),
+    "positive_domain": lambda c: c["problem"].update(domain="positive"),
+    "weaker_bound": lambda c: c["problem"].update(constraints=["x > -2", "y > -1", "z > -1"]),
+    "name_clash": lambda c: c["steps"][0].update(new="y"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHIFT_CORRUPTIONS))
+def test_corrupted_shift_certificate_rejected(jbmo_cert, name):
+    assert not _corrupt(jbmo_cert, SHIFT_CORRUPTIONS[name]).valid
+
+
+def test_shift_step_is_exact_and_refuses_what_is_not_a_bound():
+    problem = Problem(id="t", vars=("x", "y"), domain="real", goal="x/(1 + y) + y >= 0",
+                      constraints=("2*x + 2 > 0", "y <= 3", "x + y >= 0"))
+    state = apply_step(initial_state(problem.parse()), {"kind": "shift", "var": "x", "new": "u", "index": 0})
+    u, y = sp.Symbol("u", positive=True), sp.Symbol("y", real=True)
+    assert state.domains == (("u", "positive"), ("y", "real")) and len(state.inequalities) == 2
+    assert sp.expand(state.inequalities[1][0] - (u - 1 + y)) == 0
+    state = apply_step(state, {"kind": "shift", "var": "y", "new": "v", "index": 0})  # y = 3 - v, v >= 0
+    v = sp.Symbol("v", nonnegative=True)
+    assert state.domain("v") == "nonnegative" and sp.simplify(state.expr - ((u - 1)/(4 - v) + 3 - v)) == 0
+    assert sp.expand(state.inequalities[0][0] - (u + 2 - v)) == 0
+    with pytest.raises(StepError, match="bound"):  # u + 2 - v involves two variables
+        apply_step(state, {"kind": "shift", "var": "u", "new": "w", "index": 0})
+    with pytest.raises(StepError, match="real"):
+        apply_step(initial_state(Problem(id="p", vars=("x",), domain="positive", goal="x >= 0",
+                                         constraints=("x > 1",)).parse()),
+                   {"kind": "shift", "var": "x", "new": "u", "index": 0})
+
+
+def test_divisor_sign_is_read_from_the_written_form_only_when_it_shows_one():
+    from reasoning.ineq.transforms import polynomial_goal
+
+    ok = Problem(id="t", vars=("v", "w"), domain="positive", goal="1/(v + (w - 1)^2) >= 0")
+    N, D = polynomial_goal(initial_state(ok.parse()))
+    assert N.as_expr() == 1
+    for goal in ("1/(v - 1 + (w - 1)^2) >= 0", "1/(v*w - 2*w + 1) >= 0"):
+        with pytest.raises(StepError, match="sign of denominator"):
+            polynomial_goal(initial_state(Problem(id="t", vars=("v", "w"), domain="positive", goal=goal).parse()))

@@ -25,6 +25,13 @@ FALSE = [
     ("xy", "real", "x^2/(x - 1)^2 + y^2 > 0", ()),  # fails at x = y = 0
     ("abc", "positive", "a/b + b/c + c/a >= 3 + 1/1000000", ("a*b*c = 1",)),
     ("abc", "positive", "(a - 1 + 1/b)*(b - 1 + 1/c)*(c - 1 + 1/a) <= 1", ("a*b*c = 2",)),
+    # real variables with bounds of their own (shift steps; JBMO 2003 has equality at x = y = z = 1)
+    ("xyz", "real", "(1 + x^2)/(1 + y + z^2) + (1 + y^2)/(1 + z + x^2) + (1 + z^2)/(1 + x + y^2) >= 2 + 1/1000000",
+     ("x > -1", "y > -1", "z > -1")),
+    ("xyz", "real", "(1 + x^2)/(1 + y + z^2) + (1 + y^2)/(1 + z + x^2) + (1 + z^2)/(1 + x + y^2) > 2",
+     ("x > -1", "y > -1", "z > -1")),
+    ("xy", "real", "x/(1 + y) >= 0", ("x > -1", "y > -1")),
+    ("x", "real", "x + 1 > 0", ("x >= -1",)),  # fails at the bound itself
     # sign of odd powers over the reals
     ("x", "real", "x^3 + x >= 0", ()),
     ("abc", "real", "a^3 + b^3 + c^3 >= 3*a*b*c", ()),

@@ -40,6 +40,9 @@ MAX_STEPS = 32
 MAX_SCHUR_T = 24
 MAX_BOUNDS = 8
 MAX_BUFFALO_VARS = 6
+# characters of one certificate polynomial: the exact SOS terms of JBMO 2003 (degree 6, three variables) carry
+# rationals of hundreds of digits and reach 6,600 characters, beyond the parser's limit for statements
+MAX_POLY_TEXT = 50_000
 MAX_BOUND_DEPTH = 1  # a bounds proof's nested certificates are plain ones
 
 
@@ -73,7 +76,7 @@ def _polynomial(text, state: State, gens, what: str) -> sp.Poly:
     equality abc - 1 would cancel to a constant that holds nowhere on the constraint set.
     """
     try:
-        return sp.Poly(parse_math(str(text), state.symbols), *gens, domain="QQ")
+        return sp.Poly(parse_math(str(text), state.symbols, MAX_POLY_TEXT), *gens, domain="QQ")
     except (sp.PolynomialError, sp.polys.polyerrors.CoercionFailed, sp.polys.polyerrors.GeneratorsNeeded) as error:
         raise _Invalid(f"{what} must be a polynomial with rational coefficients: {text!r}") from error
 

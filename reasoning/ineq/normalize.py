@@ -96,6 +96,9 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
     mobius = _mobius_steps(state)
     if mobius:
         out.append(("mobius", mobius))
+    shifts = _shift_steps(state)
+    if shifts:
+        out.append(("shift", shifts))
     if len(state.names) == 3 and all(d == "positive" for _, d in state.domains):
         a, b, c = (symbols[n] for n in state.names)
         needed = {sp.expand(b + c - a), sp.expand(c + a - b), sp.expand(a + b - c)}
@@ -190,6 +193,24 @@ def _product_equals_constant(state: State, e: sp.Expr) -> tuple[list[str], sp.Ra
     if len(involved) < 2 or constant <= 0 or any(state.domain(n) != "positive" for n in involved):
         return None
     return involved, lead, constant
+
+
+def _shift_steps(state: State) -> list[dict] | None:
+    """Every real variable with a bound of its own (x > -1) shifted onto a nonnegative/positive one (x = u - 1).
+    Constraints are dropped as they are used: highest index first, so the lower indices stay valid."""
+    chosen: dict[str, int] = {}
+    for index, (g, _) in enumerate(state.inequalities):
+        if len(g.free_symbols) == 1:
+            name = str(next(iter(g.free_symbols)))
+            sym = state.symbols.get(name)
+            if sym is not None and g.has(sym) and state.domain(name) == "real" and name not in chosen \
+                    and g.is_polynomial(sym) and sp.degree(g, sym) == 1:
+                chosen[name] = index
+    if not chosen:
+        return None
+    names = _fresh_names(state, len(chosen))
+    pairs = sorted(zip(chosen.items(), names), key=lambda pair: -pair[0][1])
+    return [{"kind": "shift", "var": var, "new": new, "index": index} for (var, index), new in pairs]
 
 
 def _ratio_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:

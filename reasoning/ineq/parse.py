@@ -31,12 +31,15 @@ class ParseError(ValueError):
     """The text is not a statement this grammar accepts; the message names the position."""
 
 
-def _tokenize(text: str) -> list[tuple[str, str, int]]:
-    if len(text) > MAX_TEXT_LENGTH:
-        raise ParseError(f"text longer than {MAX_TEXT_LENGTH} characters")
+_TRAILING_SPACE = re.compile(r"\s*\Z")
+
+
+def _tokenize(text: str, max_length: int = MAX_TEXT_LENGTH) -> list[tuple[str, str, int]]:
+    if len(text) > max_length:
+        raise ParseError(f"text longer than {max_length} characters")
     tokens, pos = [], 0
     while pos < len(text):
-        if text[pos:].strip() == "":
+        if _TRAILING_SPACE.match(text, pos):  # not text[pos:].strip(): a copy per token is quadratic in long text
             break
         match = _TOKEN.match(text, pos)
         if not match:
@@ -54,8 +57,8 @@ class _Parser:
     unary := ('-'|'+') unary | power; power := atom (('^'|'**') unary)?; atom := num | var | func '(' sum ')' | '(' sum ')'
     """
 
-    def __init__(self, text: str, names: Sequence[str] | Mapping[str, sp.Symbol]):
-        self.tokens = _tokenize(text)
+    def __init__(self, text: str, names: Sequence[str] | Mapping[str, sp.Symbol], max_length: int = MAX_TEXT_LENGTH):
+        self.tokens = _tokenize(text, max_length)
         self.i = 0
         self.symbols = dict(names) if isinstance(names, Mapping) else {name: sp.Symbol(name) for name in names}
         self.depth = 0
@@ -153,7 +156,10 @@ class _Parser:
         raise ParseError(f"unexpected {value or 'end of text'!r} at column {col}")
 
 
-_RATIONAL = re.compile(r"[+-]?\d{1,300}(?:\.\d{1,300})?(?:/\d{1,300})?")
+# digits per integer part: exact SOS certificates carry rationals of hundreds of digits (JBMO 2003's reach 700);
+# below Python's own 4300-digit limit on int(str)
+MAX_DIGITS = 4000
+_RATIONAL = re.compile(rf"[+-]?\d{{1,{MAX_DIGITS}}}(?:\.\d{{1,{MAX_DIGITS}}})?(?:/\d{{1,{MAX_DIGITS}}})?")
 
 
 def parse_rational(value: object) -> sp.Rational:
@@ -172,9 +178,10 @@ def parse_rational(value: object) -> sp.Rational:
     raise ParseError(f"not a rational number: {value!r}")
 
 
-def parse_math(text: str, names: Sequence[str] | Mapping[str, sp.Symbol]) -> sp.Expr:
-    """Parse an arithmetic expression over the variables `names` (or a name -> Symbol map) into SymPy."""
-    parser = _Parser(text, names)
+def parse_math(text: str, names: Sequence[str] | Mapping[str, sp.Symbol], max_length: int = MAX_TEXT_LENGTH) -> sp.Expr:
+    """Parse an arithmetic expression over the variables `names` (or a name -> Symbol map) into SymPy; text longer
+    than `max_length` characters is refused (statements are short; a certificate's exact terms may not be)."""
+    parser = _Parser(text, names, max_length)
     value = parser.sum()
     parser.end()
     return value

@@ -37,7 +37,7 @@ ACTIONS = ("lp_hom", "buffalo_hom", "lp", "buffalo", "sos_hom", "sos", "lp_conj"
            "lp_dsq", "sos_dsq",
            "power_sub_all", "power_sub_some", "radical_aux", "product_root", "ravi", "interior",
            "eq_reduce", "invert_all", "ratio_sub", "mobius", "tangent", "eq_root", "lp_mul",
-           "sos_mul", "radical_bound", "power_sides", "scale")
+           "sos_mul", "radical_bound", "power_sides", "scale", "shift")
 STATE_FEATURES = ("nvars", "degree", "log_terms", "homogeneous", "equalities", "inequalities", "radicals",
                   "real_domain", "neg_fraction", "symmetric", "depth", "polynomial", "slack",
                   "fraction", "product_equality", "has_hom", "has_conj", "has_dsq",
@@ -69,13 +69,15 @@ def target_prefix(action: str) -> str:
 
 
 def featurize(state_features: dict[str, float], action: str, state_names: tuple[str, ...] = STATE_FEATURES,
-              target_names: tuple[str, ...] = TARGET_FEATURES) -> np.ndarray:
+              target_names: tuple[str, ...] = TARGET_FEATURES, actions: tuple[str, ...] = ACTIONS) -> np.ndarray:
     """[state features, the action's target-goal features, their presence, the action one-hot]; a policy trained
-    on fewer features (`LearnedPolicy.state_features` / `target_features`) names its own."""
+    on fewer features or actions (`LearnedPolicy.state_features` / `target_features` / `actions`) names its own,
+    and an action it was not trained with has an all-zero one-hot."""
     f = state_features
     p = target_prefix(action)
-    onehot = [0.0] * len(ACTIONS)
-    onehot[ACTIONS.index(action)] = 1.0
+    onehot = [0.0] * len(actions)
+    if action in actions:
+        onehot[actions.index(action)] = 1.0
     return np.array([float(f.get(k, 0.0)) for k in state_names]
                     + [float(f.get(p + k, 0.0)) for k in target_names] + [float(p + "neg_terms" in f)] + onehot)
 
@@ -225,11 +227,12 @@ class LearnedPolicy(Policy):
     # feature was added)
     state_features: tuple[str, ...] = STATE_FEATURES
     target_features: tuple[str, ...] = TARGET_FEATURES
+    actions: tuple[str, ...] = ACTIONS  # those of its one-hot (files saved before an action was added list fewer)
     uses_goal_features = True
 
     def logits(self, f: dict[str, float], action: str) -> list[float]:
         """Each member's logit of P(action succeeds)."""
-        x = (featurize(f, action, self.state_features, self.target_features) - self.mean) / self.std
+        x = (featurize(f, action, self.state_features, self.target_features, self.actions) - self.mean) / self.std
         out = []
         for member in self.layers:
             h = x
@@ -315,7 +318,7 @@ class LearnedPolicy(Policy):
             return np.round(a, 6).tolist()
 
         Path(path).write_text(json.dumps({
-            "actions": ACTIONS, "features": self.state_features, "target_features": self.target_features,
+            "actions": self.actions, "features": self.state_features, "target_features": self.target_features,
             "mean": rounded(self.mean), "std": rounded(self.std), **{k: getattr(self, k) for k in SCORING_SETTINGS},
             "members": [[{"weight": rounded(w), "bias": rounded(b)} for w, b in member] for member in self.layers]}))
 
@@ -323,15 +326,16 @@ class LearnedPolicy(Policy):
     def load(cls, path: str | Path) -> LearnedPolicy:
         data = json.loads(Path(path).read_text())
         names = tuple(data["features"]), tuple(data.get("target_features", ()))
-        # a file may read fewer features than the search computes (trained before one was added), never others
-        if tuple(data["actions"]) != ACTIONS or not set(names[0]) <= set(STATE_FEATURES) \
+        # a file may read fewer features or actions than the search has (trained before one was added), never others
+        actions = tuple(data["actions"])
+        if not set(actions) <= set(ACTIONS) or not set(names[0]) <= set(STATE_FEATURES) \
                 or not set(names[1]) <= set(TARGET_FEATURES) or "members" not in data:
             raise ValueError(f"{path}: policy was trained for other actions/features or model; retrain it")
         layers = [[(np.array(layer["weight"], dtype=float), np.array(layer["bias"], dtype=float)) for layer in member]
                   for member in data["members"]]
         settings = {k: float(data[k]) for k in SCORING_SETTINGS if k in data}  # files saved before: the defaults
         return cls(np.array(data["mean"], dtype=float), np.array(data["std"], dtype=float), layers, **settings,
-                   state_features=names[0], target_features=names[1])
+                   state_features=names[0], target_features=names[1], actions=actions)
 
 
 def trace_samples(rows: list[dict], drop_cut_short: bool = False,

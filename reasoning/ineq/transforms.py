@@ -13,6 +13,8 @@ A `State` says: for all values of its variables in their domains satisfying its 
 - `ratio_sub`  {index, new: [y1, ..., yk]}: equality x1*...*xk = d becomes x1 = d*y1/y2, ..., xk = yk/y1 (onto).
 - `mobius`     {var, new, p, q, r, s}: real var = (p*new + q)/(r*new + s), a bijection onto var != p/r; needs the goal
                undefined at var = p/r.
+- `shift`      {var, new, index}: a real var with the bound k*(var - c) >= 0 (> 0) at inequality `index` becomes
+               c + new (k > 0) or c - new (k < 0), new nonnegative (positive); a bijection, the bound is dropped.
 - `ravi`       {new: [x, y, z]}: triangle sides a = y + z, b = z + x, c = x + y with x, y, z > 0; needs the three
                strict triangle constraints, which are then dropped (they hold identically).
 - `scale`      {total}: x1 + ... + xn = total > 0 added to a goal invariant under scaling x -> t*x (t > 0): nonnegative
@@ -193,6 +195,35 @@ def ravi(state: State, new: list[str]) -> State:
                  if not (s0 and sp.expand(g0) in needed))
     mapped["inequalities"] = kept
     return replace(state, domains=tuple((n, "positive") for n in new), **mapped)
+
+
+def shift(state: State, var: str, new: str, index: int) -> State:
+    """A real variable with a bound k*(var - c) >= 0 (> 0) as inequality `index` becomes var = c + new for k > 0, or
+    var = c - new for k < 0, with new nonnegative (positive): a bijection of the bounded reals onto new's domain, so
+    the bound is dropped. JBMO 2003's x > -1 becomes x = u - 1 with u > 0. Expressions keep their written form
+    (1 + y + z^2 becomes v + (w - 1)^2, which `polynomial_goal` can certify as a nonnegative divisor)."""
+    if var not in state.names:
+        raise StepError(f"unknown variable {var!r}")
+    _fresh(state, new)
+    if state.domain(var) != "real":
+        raise StepError("a shift substitution needs a real variable (its bound becomes the new variable's domain)")
+    if not isinstance(index, int) or not 0 <= index < len(state.inequalities):
+        raise StepError(f"no inequality constraint {index!r}")
+    g, strict = state.inequalities[index]
+    old = state.symbols[var]
+    if g.free_symbols != {old} or not g.is_polynomial(old) or sp.degree(g, old) != 1:
+        raise StepError(f"constraint {index} is not a bound on {var} alone")
+    k = sp.expand(g).coeff(old, 1)
+    c = -sp.expand(g).coeff(old, 0) / k
+    if not (k.is_Rational and c.is_Rational):
+        raise StepError(f"constraint {index} must have rational coefficients")
+    domain = "positive" if strict else "nonnegative"
+    sym = make_symbol(new, domain)
+    image = c + sym if k > 0 else c - sym
+    domains = tuple((new, domain) if n == var else (n, d) for n, d in state.domains)
+    mapped = _map_all(state, lambda e: e.xreplace({old: image}))
+    mapped["inequalities"] = tuple(gs for i, gs in enumerate(mapped["inequalities"]) if i != index)
+    return replace(state, domains=domains, **mapped)
 
 
 def eq_root(state: State, index: int, k: int) -> State:
@@ -394,7 +425,7 @@ def power_sides(state: State, q: int) -> State:
 
 STEPS = {"eq_rewrite": eq_rewrite, "interior": interior, "power_sub": power_sub, "radical": radical, "ravi": ravi,
          "eq_root": eq_root, "ratio_sub": ratio_sub, "mobius": mobius, "power_sides": power_sides,
-         "scale": scale}
+         "scale": scale, "shift": shift}
 
 
 def apply_step(state: State, step: dict) -> State:
@@ -419,6 +450,17 @@ def _denominators(expr: sp.Expr) -> list[tuple[sp.Expr, int]]:
     return out
 
 
+def _written_divisors(expr: sp.Expr) -> dict[sp.Expr, sp.Expr]:
+    """Each divisor's expanded numerator (as `_denominators` gives it) -> the numerator as written in `expr`, whose
+    form may show a sign that the expanded one hides: v + (w - 1)**2."""
+    out: dict[sp.Expr, sp.Expr] = {}
+    for node in sp.preorder_traversal(expr):
+        if node.is_Pow and node.exp.is_Integer and node.exp < 0:
+            num, _ = sp.fraction(sp.together(node.base))
+            out.setdefault(sp.expand(num), num)
+    return out
+
+
 def is_polynomial_state(state: State) -> bool:
     """True when expr and all constraints are rational functions of the state's variables (no radicals left)."""
     gens = set(state.symbols.values())
@@ -440,7 +482,8 @@ def polynomial_goal(state: State) -> tuple[sp.Poly, sp.Poly]:
     """(N, D) with expr = N / D and D >= 0 on the domain, D vanishing only where expr is undefined.
 
     D is the product of the expression's own divisors (so D = 0 only where expr is undefined); each odd-power
-    divisor must have coefficients of one sign over nonnegative variables. N = expr * D must be a polynomial."""
+    divisor must have coefficients of one sign over nonnegative variables, or be syntactically nonnegative as written
+    in expr (`_nonnegative`: v + (w - 1)**2). N = expr * D must be a polynomial."""
     if not is_polynomial_state(state):
         raise StepError("radicals or foreign symbols remain; substitute them first")
     gens = [state.symbols[n] for n in state.names]
@@ -453,15 +496,17 @@ def polynomial_goal(state: State) -> tuple[sp.Poly, sp.Poly]:
             local[base] = local.get(base, 0) + k
         for base, k in local.items():
             merged[base] = max(merged.get(base, 0), k)
+    written = _written_divisors(state.expr)
     D, sign = sp.Poly(1, *gens, domain="QQ"), 1
     for base, k in merged.items():
         poly = sp.Poly(base, *gens, domain="QQ")
         if k % 2:
             coeffs = poly.coeffs()
             used = {str(s) for s in base.free_symbols}
-            if not used <= nonneg or not (all(c >= 0 for c in coeffs) or all(c <= 0 for c in coeffs)):
+            one_sign = used <= nonneg and (all(c >= 0 for c in coeffs) or all(c <= 0 for c in coeffs))
+            if not one_sign and not _nonnegative(written.get(base, sp.S.NegativeOne), state):
                 raise StepError(f"cannot certify the sign of denominator {base}")
-            if all(c <= 0 for c in coeffs):
+            if one_sign and all(c <= 0 for c in coeffs):
                 sign = -sign
         D = D * poly**k
     D = D * sign
