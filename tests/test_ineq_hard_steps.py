@@ -436,18 +436,33 @@ def test_power_means_with_roots_proved_by_raising_both_sides(goal, q):
     assert not wrong.valid
 
 
-def test_power_sides_needs_both_sides_nonnegative():
+def test_power_sides_needs_the_positive_side_nonnegative_and_for_odd_powers_both():
     from reasoning.ineq.transforms import StepError, initial_state, power_sides
 
+    def state(goal, vars="a", domain="real"):
+        return initial_state(Problem(id="r", vars=tuple(vars), domain=domain, goal=goal).parse())
+
     # over the reals: sqrt(a^2 + 1) + a + 2 >= 0 is P - N with P = sqrt(a^2 + 1) + a + 2, N = 0; P may be negative
-    # for a real a, and squaring an inequality whose sides may be negative is not an equivalence
-    state = initial_state(Problem(id="r", vars=("a",), domain="real", goal="sqrt(a^2 + 1) >= -2 - a").parse())
-    with pytest.raises(StepError, match="nonnegative"):
-        power_sides(state, 2)
-    # a root of a base that is not syntactically nonnegative is refused too
-    state = initial_state(Problem(id="r", vars=("a", "b"), domain="positive", goal="sqrt(a - b) <= a").parse())
-    with pytest.raises(StepError, match="nonnegative"):
-        power_sides(state, 2)
+    # for a real a, and squaring an inequality whose larger side may be negative proves nothing
+    with pytest.raises(StepError, match="positive side"):
+        power_sides(state("sqrt(a^2 + 1) >= -2 - a"), 2)
+    # an odd power needs N >= 0 too: a root of a base that is not syntactically nonnegative is refused
+    with pytest.raises(StepError, match="odd power"):
+        power_sides(state("a >= cbrt(a^3 - b)", "ab", "positive"), 3)
+    # an even power does not: P^2 >= N^2 with P >= 0 gives P >= |N| >= N (sqrt(a^2 + b^2) >= a for real a, b)
+    b = sp.Symbol("b", real=True)
+    assert power_sides(state("sqrt(a^2 + b^2) >= a", "ab"), 2).expr == b**2
+
+
+def test_minkowski_over_the_reals_by_raising_both_sides_twice():
+    problem = Problem(id="minkowski2", vars=tuple("abcd"), domain="real",
+                      goal="sqrt(a^2 + b^2) + sqrt(c^2 + d^2) >= sqrt((a + c)^2 + (b + d)^2)")
+    result = prove(problem, CFG)
+    assert result.status == "proved" and check_certificate(result.certificate, expected=problem).valid
+    assert result.certificate["steps"] == [{"kind": "power_sides", "q": 2}] * 2
+    # 2*sqrt(A)*sqrt(B) - 2*(ac + bd) cubed would need ac + bd >= 0
+    odd = _corrupt(result.certificate, lambda c: c["steps"][1].update(q=3))
+    assert not odd.valid and "odd power" in odd.reason
 
 
 @pytest.mark.parametrize("goal", [

@@ -110,11 +110,12 @@ def candidate_steps(state: State) -> list[tuple[str, list[dict]]]:
 MAX_POWER_SIDES = 6  # (a + b + c)^q is expanded later: keep q small
 
 
-def _power_sides(state: State) -> list[dict] | None:
+def _power_sides(state: State, rounds: int = 2) -> list[dict] | None:
     """Raise both sides to the q-th power (`transforms.power_sides`) when a side that is a single term holds all its
     radicals' roots in q (lcm of their orders) and the raised goal has no radicals left: power means written with roots,
     ((a^3 + b^3 + c^3)/3)^(1/3) >= ((a^2 + b^2 + c^2)/3)^(1/2) (q = 6), or a + b + c <= 3^(2/3)*(a^3 + b^3 + c^3)^(1/3)
-    (q = 3)."""
+    (q = 3). Up to `rounds` raisings in one macro, each leaving fewer radicals, when together they clear them all:
+    Minkowski's sqrt(A) + sqrt(B) >= sqrt(C) leaves 2*sqrt(A)*sqrt(B) >= 2*(ac + bd), raised once more."""
     if not _radicals(state):
         return None
     single = [side for side in sides(state.expr) if len(sp.Add.make_args(side)) == 1]
@@ -129,9 +130,15 @@ def _power_sides(state: State) -> list[dict] | None:
         raised = power_sides(state, q)
     except StepError:
         return None
-    if _radicals(raised):  # offered only where it clears every root: otherwise a radical_aux or power_sub is better
-        return None
-    return [{"kind": "power_sides", "q": q}]
+    step = [{"kind": "power_sides", "q": q}]
+    if not _radicals(raised):
+        return step
+    # offered only where the raisings clear every root: otherwise a radical_aux or power_sub is better
+    if rounds > 1 and len(_radicals(raised)) < len(_radicals(state)):
+        more = _power_sides(raised, rounds - 1)
+        if more:
+            return step + more
+    return None
 
 
 def _reduce_by_monomial(state: State, index: int, e: sp.Expr) -> str | None:

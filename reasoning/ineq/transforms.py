@@ -21,9 +21,12 @@ A `State` says: for all values of its variables in their domains satisfying its 
                or positive variables, no equalities, homogeneous inequality constraints, expr = N / D with N and D
                homogeneous (`polynomial_goal`); a strict goal needs positive variables, a nonnegative domain
                deg N > 0 (the origin, the one point no scaling reaches, then has N = 0).
-- `power_sides` {q}: expr = P - N with P the terms of positive rational coefficient and N the others, both
-               syntactically nonnegative (`_nonnegative`), becomes P**q - N**q (t -> t**q is increasing on t >= 0):
-               ((a^3 + b^3)/2)^(1/3) >= ((a^2 + b^2)/2)^(1/2) becomes ((a^3 + b^3)/2)^2 - ((a^2 + b^2)/2)^3 >= 0.
+- `power_sides` {q}: expr = P - N with P the terms of positive rational coefficient and N the others, P
+               syntactically nonnegative (`_nonnegative`), becomes P**q - N**q, expanded (t -> t**q is increasing on
+               t >= 0; for even q, P**q >= N**q gives P >= |N| >= N whatever N's sign, for odd q N must be
+               syntactically nonnegative too): ((a^3 + b^3)/2)^(1/3) >= ((a^2 + b^2)/2)^(1/2) becomes
+               ((a^3 + b^3)/2)^2 - ((a^2 + b^2)/2)^3 >= 0; Minkowski's sqrt(A) + sqrt(B) >= sqrt(C) over the reals
+               becomes 2*sqrt(A)*sqrt(B) - 2*(ac + bd) >= 0, then 4AB - 4(ac + bd)^2 >= 0.
 
 `polynomial_goal` then clears denominators: expr = N / D with D >= 0 made of factors of the expression's own
 denominators, so the goal is N >= 0 wherever the original is defined.
@@ -414,13 +417,16 @@ def sides(expr: sp.Expr) -> tuple[sp.Expr, sp.Expr]:
 
 
 def power_sides(state: State, q: int) -> State:
-    """P - N >= 0 (> 0) becomes P**q - N**q >= 0 (> 0), for P, N >= 0 (see the module doc)."""
+    """P - N >= 0 (> 0) becomes P**q - N**q >= 0 (> 0), expanded, for P >= 0 and, unless q is even, N >= 0 (see
+    the module doc)."""
     if not isinstance(q, int) or not 2 <= q <= MAX_POWER_SUB:
         raise StepError(f"power q must be an integer in 2..{MAX_POWER_SUB}")
     P, N = sides(state.expr)
-    if not (_nonnegative(P, state) and _nonnegative(N, state)):
-        raise StepError("power_sides needs both sides of the goal syntactically nonnegative")
-    return replace(state, expr=P**q - N**q)
+    if not _nonnegative(P, state):
+        raise StepError("power_sides needs the positive side of the goal syntactically nonnegative")
+    if q % 2 and not _nonnegative(N, state):
+        raise StepError("power_sides with an odd power needs both sides of the goal syntactically nonnegative")
+    return replace(state, expr=sp.expand(P**q - N**q))
 
 
 STEPS = {"eq_rewrite": eq_rewrite, "interior": interior, "power_sub": power_sub, "radical": radical, "ravi": ravi,
