@@ -4,6 +4,7 @@ import copy
 import json
 
 import pytest
+import sympy as sp
 
 from reasoning.ineq import Problem, ProverConfig, check_certificate, prove
 from reasoning.ineq.certificate import load_certificate, save_certificate
@@ -143,6 +144,59 @@ def _forged(vars_, domain, goal, proof, constraints=(), steps=()):
 def test_forged_certificates_of_false_statements_are_rejected(cert, why):
     verdict = check_certificate(cert)
     assert not verdict.valid and why in verdict.reason
+
+
+# Forged certificates that SymPy's own rewriting once let through (found in review): a root of a product split into
+# a product of roots is undefined where the original is 0 (x = 0, y < 1 below), and the claim is made only where
+# the goal is defined; sqrt(-1) is I, whose "squares" are negative. Each statement is false.
+_SPLIT_PROOF = {"equality_multipliers": ["-1", "0"], "terms": [{"kind": "mono", "c": "1", "mult": {"s": 1, "w": 1}},
+                                                               {"kind": "mono", "c": "1", "mult": {"w": 2}}]}
+
+
+@pytest.mark.parametrize("cert", [
+    # false at x = y = 0; split by a shift of x onto u >= 0, then the roots replaced
+    _forged("xy", "real", "sqrt(x*(y - 1)) + y >= 1", _SPLIT_PROOF, constraints=["x >= 0", "y >= 0"],
+            steps=[{"kind": "shift", "var": "y", "new": "v", "index": 1},
+                   {"kind": "shift", "var": "x", "new": "u", "index": 0},
+                   {"kind": "radical", "base": "v - 1", "q": 2, "new": "w"},
+                   {"kind": "radical", "base": "u", "q": 2, "new": "s"}]),
+    # the same split at parse time (nonnegative x)
+    _forged("xy", "nonnegative", "sqrt(x*(y - 1)) + y >= 1", _SPLIT_PROOF,
+            steps=[{"kind": "radical", "base": "y - 1", "q": 2, "new": "w"},
+                   {"kind": "radical", "base": "x", "q": 2, "new": "s"}]),
+    # false at y = 1, v = 0: the split happens once sqrt(y - 1) is replaced by w >= 0
+    _forged("yv", "nonnegative", "cbrt(sqrt(y - 1)*(v - 2)) + v >= 2",
+            {"equality_multipliers": ["0", "-1", "0"],
+             "terms": [{"kind": "mono", "mult": {"t": 1, "s": 1}}, {"kind": "mono", "mult": {"s": 3}}]},
+            steps=[{"kind": "radical", "base": "y - 1", "q": 2, "new": "w"},
+                   {"kind": "radical", "base": "v - 2", "q": 3, "new": "s"},
+                   {"kind": "radical", "base": "w", "q": 3, "new": "t"}]),
+    # 1/(2x^2 - 2) is -1/2 at x = 0; written as a "sum of squares" of non-real numbers
+    _forged("x", "real", "1/((x + sqrt(-1))^2 + (x - sqrt(-1))^2) >= 0", {"terms": [{"kind": "mono", "c": "1"}]}),
+    _forged("x", "real", "(x + sqrt(-1))^2 + (x - sqrt(-1))^2 >= 0", {"terms": [{"kind": "mono", "c": "1"}]},
+            steps=[{"kind": "power_sides", "q": 2}]),
+])
+def test_forged_certificates_relying_on_sympy_rewriting_roots_are_rejected(cert):
+    assert not check_certificate(cert).valid
+
+
+def test_statements_whose_roots_sympy_would_rewrite_are_refused_with_the_place():
+    from reasoning.ineq.parse import ParseError, parse_math
+
+    x, y = sp.Symbol("x", nonnegative=True), sp.Symbol("y", real=True)
+    with pytest.raises(ParseError, match="sqrt at column 1: root of a product"):
+        parse_math("sqrt(x*(y - 1))", {"x": x, "y": y})
+    with pytest.raises(ParseError, match="root of a negative number"):
+        parse_math("1 + (-8)^(1/3)", {})
+    with pytest.raises(ParseError, match="not a real number"):
+        parse_math("sqrt(-x)", {"x": sp.Symbol("x", positive=True)})
+    with pytest.raises(ParseError, match="fold past exponent"):
+        parse_math("(x^64*y)^64", {"x": x, "y": y})
+    with pytest.raises(ParseError, match="bits"):
+        parse_math("((2^64)^64)^64", {})
+    # a positive factor may be split off: sqrt(x*(y - 1)) is sqrt(x)*sqrt(y - 1) wherever either is defined
+    xp = sp.Symbol("x", positive=True)
+    assert parse_math("sqrt(x*(y - 1))", {"x": xp, "y": y}) == sp.sqrt(xp) * sp.sqrt(y - 1)
 
 
 def test_checker_refuses_inputs_that_would_stall_it(tmp_path):

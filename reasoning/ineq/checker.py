@@ -77,6 +77,8 @@ def _polynomial(text, state: State, gens, what: str) -> sp.Poly:
     """
     try:
         return sp.Poly(parse_math(str(text), state.symbols, MAX_POLY_TEXT), *gens, domain="QQ")
+    except ParseError as error:
+        raise _Invalid(f"{what} must be a polynomial with rational coefficients: {error}") from error
     except (sp.PolynomialError, sp.polys.polyerrors.CoercionFailed, sp.polys.polyerrors.GeneratorsNeeded) as error:
         raise _Invalid(f"{what} must be a polynomial with rational coefficients: {text!r}") from error
 
@@ -133,22 +135,24 @@ def _check_schur(state: State, term: dict) -> sp.Expr:
     return x**t * (x - y) * (x - z) + y**t * (y - x) * (y - z) + z**t * (z - x) * (z - y)
 
 
-def _term_value(state: State, term: dict, gens) -> tuple[sp.Expr, bool]:
-    """(value of the term, strictly positive on the domain) after checking it is nonnegative there."""
+def _term_value(state: State, term: dict, gens) -> tuple[sp.Poly, bool]:
+    """(value of the term, strictly positive on the domain) after checking it is nonnegative there; Poly arithmetic
+    (squaring a long sq polynomial as a SymPy expression takes seconds)."""
     c = _rational(term.get("c", "1"))
     if c < 0:
         raise _Invalid("term coefficient must be nonnegative")
     mult, positive = _multiplier(state, term.get("mult", {}), gens, False)
+    scaled = sp.Poly(c * mult, *gens, domain="QQ")
     kind = term.get("kind")
     if kind == "mono":
-        return c * mult, positive and c > 0
+        return scaled, positive and c > 0
     if kind == "sq":
         p = _polynomial(term.get("poly", ""), state, gens, "an sq term's poly")
-        return c * mult * p.as_expr() ** 2, False
+        return scaled * p**2, False
     if kind == "amgm":
-        return c * mult * _check_amgm(state, term), False
+        return scaled * sp.Poly(_check_amgm(state, term), *gens, domain="QQ"), False
     if kind == "schur":
-        return c * mult * _check_schur(state, term), False
+        return scaled * sp.Poly(_check_schur(state, term), *gens, domain="QQ"), False
     raise _Invalid(f"unknown term kind {kind!r}")
 
 
@@ -364,7 +368,7 @@ def _check(cert: dict, depth: int = 0) -> CheckResult:
     total, strict_ok = sp.Poly(0, *gens, domain="QQ"), False
     for term in terms:
         value, positive = _term_value(state, term, gens)
-        total += sp.Poly(value, *gens, domain="QQ")
+        total += value
         strict_ok |= positive
     if R != total:
         raise _Invalid("the identity N - sum h_j e_j = sum of terms does not hold")

@@ -24,11 +24,39 @@ MAX_EXPONENT = 64  # |integer exponent| allowed in `x^n`, so `2^2^2^2^2` cannot 
 
 RELATIONS = (">=", "<=", ">", "<", "=")
 _TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|>=|<=|==|[-+*/^(),<>=]))")
-_FUNCTIONS = {"sqrt": lambda x: sp.sqrt(x), "cbrt": lambda x: sp.Pow(x, sp.Rational(1, 3))}
+_ROOTS = {"sqrt": sp.Rational(1, 2), "cbrt": sp.Rational(1, 3)}
+_FUNCTIONS = tuple(_ROOTS)
+MAX_NUMBER_BITS = 20000  # of a numerator or denominator a power evaluates to: ((2^64)^64)^64 would need 32 KiB
 
 
 class ParseError(ValueError):
     """The text is not a statement this grammar accepts; the message names the position."""
+
+
+def checked_power(base: sp.Expr, exponent: sp.Rational, where: str, error: type[Exception]) -> sp.Expr:
+    """base**exponent as SymPy evaluates it, refused (raising `error`) where that evaluation would change what the
+    expression says or cost too much:
+    - a root of a negative number, or any non-real result (sqrt(-1) is I, sqrt(-x) is I*sqrt(x));
+    - a root of a product with a factor that may be 0 (nonnegative, not positive) and a factor of unknown sign:
+      SymPy splits sqrt(x*(y - 1)) into sqrt(x)*sqrt(y - 1) for x >= 0, undefined at x = 0, y < 1 where the
+      original is 0 (and a goal is claimed only where defined);
+    - integer exponents that fold past MAX_EXPONENT ((x^64*y)^64 is x^4096*y^64) and numbers past MAX_NUMBER_BITS."""
+    if not exponent.is_Integer:
+        if base.is_number and base.is_negative:
+            raise error(f"{where}: root of a negative number")
+        if base.is_Mul and base.is_nonnegative is not True and \
+                any(f.is_nonnegative and not f.is_positive for f in base.args):
+            raise error(f"{where}: root of a product with a factor that may be 0 and one of unknown sign; "
+                        f"write it as a product of roots or with positive variables")
+    value = sp.Pow(base, exponent)
+    if value.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise error(f"{where}: not a real number")
+    for node in sp.preorder_traversal(value):
+        if node.is_Pow and node.exp.is_Integer and abs(node.exp) > MAX_EXPONENT:
+            raise error(f"{where}: powers fold past exponent {MAX_EXPONENT}")
+        if node.is_Rational and max(abs(node.p), node.q).bit_length() > MAX_NUMBER_BITS:
+            raise error(f"{where}: a number of more than {MAX_NUMBER_BITS} bits")
+    return value
 
 
 _TRAILING_SPACE = re.compile(r"\s*\Z")
@@ -89,22 +117,22 @@ class _Parser:
             raise ParseError(f"unexpected {value!r} at column {col}")
 
     def sum(self) -> sp.Expr:
-        value = self.term()
+        terms = [self.term()]
         while self.peek()[1] in ("+", "-"):
             op = self.take()[1]
             right = self.term()
-            value = value + right if op == "+" else value - right
-        return value
+            terms.append(right if op == "+" else -right)
+        return sp.Add(*terms)  # one Add: adding term by term re-flattens the sum each time (quadratic)
 
     def term(self) -> sp.Expr:
-        value = self.unary()
+        factors = [self.unary()]
         while self.peek()[1] in ("*", "/"):
             op = self.take()[1]
             right = self.unary()
             if op == "/" and right == 0:
                 raise ParseError("division by zero")
-            value = value * right if op == "*" else value / right
-        return value
+            factors.append(right if op == "*" else 1 / right)
+        return sp.Mul(*factors)
 
     def unary(self) -> sp.Expr:
         self.depth += 1
@@ -130,10 +158,7 @@ class _Parser:
                 raise ParseError(f"exponent at column {col} exceeds {MAX_EXPONENT}")
             if base == 0 and exponent <= 0:
                 raise ParseError("zero to a non-positive power")
-            value = sp.Pow(base, exponent)
-            if value.is_Pow and value.exp.is_Rational and abs(value.exp) > MAX_EXPONENT:  # (x^64)^64 folds
-                raise ParseError(f"nested powers at column {col} fold past exponent {MAX_EXPONENT}")
-            return value
+            return checked_power(base, exponent, f"power at column {col}", ParseError)
         return base
 
     def atom(self) -> sp.Expr:
@@ -145,7 +170,7 @@ class _Parser:
                 self.take("(")
                 inner = self.sum()
                 self.take(")")
-                return _FUNCTIONS[value](inner)
+                return checked_power(inner, _ROOTS[value], f"{value} at column {col}", ParseError)
             if value not in self.symbols:
                 raise ParseError(f"unknown name {value!r} at column {col} (declared variables: {sorted(self.symbols)})")
             return self.symbols[value]

@@ -39,7 +39,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from reasoning.ineq.parse import ParseError, parse_math, parse_rational
+from reasoning.ineq.parse import ParseError, checked_power, parse_math, parse_rational
 from reasoning.ineq.problem import ParsedProblem, make_symbol
 
 MAX_POWER_SUB = 12  # largest k in var = new**k
@@ -86,6 +86,20 @@ def initial_state(parsed: ParsedProblem) -> State:
     )
 
 
+def substitute(expr: sp.Expr, mapping: dict) -> sp.Expr:
+    """expr.xreplace(mapping), rebuilding every power through `parse.checked_power`: a substitution must not let
+    SymPy split a root where that loses points (x = c + u with u >= 0 turns sqrt((x - c)*(y - 1)) into
+    sqrt(u)*sqrt(y - 1), undefined at u = 0, y < 1 where the original is 0)."""
+    if expr in mapping:
+        return mapping[expr]
+    if not expr.args:
+        return expr
+    args = [substitute(arg, mapping) for arg in expr.args]
+    if expr.is_Pow and args[1].is_Rational:
+        return checked_power(args[0], args[1], f"substituting into {expr}", StepError)
+    return expr.func(*args)
+
+
 def _fresh(state: State, name: str) -> None:
     if not isinstance(name, str) or not name.isidentifier() or name in state.names or name in ("sqrt", "cbrt"):
         raise StepError(f"new variable name {name!r} is not fresh")
@@ -112,7 +126,7 @@ def power_sub(state: State, var: str, new: str, k: int) -> State:
         raise StepError("a negative power (var = 1/new**|k|) needs a positive variable")
     old, sym = state.symbols[var], make_symbol(new, domain)
     domains = tuple((new, d) if n == var else (n, d) for n, d in state.domains)
-    mapped = _map_all(state, lambda e: e.subs(old, sym**k))
+    mapped = _map_all(state, lambda e: substitute(e, {old: sym**k}))
     if k < 0:
         # constraints stay polynomial: multiply by the positive monomial sym**(|k|*degree)
         gens = [sym if n == new else state.symbols[n] for n in [*(x for x, _ in domains)]]
@@ -163,7 +177,10 @@ def _replace_radical(expr: sp.Expr, base: sp.Expr, q: int, new: sp.Symbol) -> sp
         return new ** int(expr.exp * q)
     if not expr.args:
         return expr
-    return expr.func(*(_replace_radical(arg, base, q, new) for arg in expr.args))
+    args = [_replace_radical(arg, base, q, new) for arg in expr.args]
+    if expr.is_Pow and args[1].is_Rational:  # cbrt(sqrt(y - 1)*(v - 2)) must not split once sqrt(y - 1) is w >= 0
+        return checked_power(args[0], args[1], f"replacing a radical in {expr}", StepError)
+    return expr.func(*args)
 
 
 def radical(state: State, base: str, q: int, new: str) -> State:
@@ -193,7 +210,7 @@ def ravi(state: State, new: list[str]) -> State:
     if not needed <= have:
         raise StepError("Ravi substitution needs the strict triangle constraints a < b + c, b < c + a, c < a + b")
     sub = {a: y + z, b: z + x, c: x + y}
-    mapped = _map_all(state, lambda e: e.xreplace(sub))
+    mapped = _map_all(state, lambda e: substitute(e, sub))
     kept = tuple((g, s) for (g, s), (g0, s0) in zip(mapped["inequalities"], state.inequalities)
                  if not (s0 and sp.expand(g0) in needed))
     mapped["inequalities"] = kept
@@ -224,7 +241,7 @@ def shift(state: State, var: str, new: str, index: int) -> State:
     sym = make_symbol(new, domain)
     image = c + sym if k > 0 else c - sym
     domains = tuple((new, domain) if n == var else (n, d) for n, d in state.domains)
-    mapped = _map_all(state, lambda e: e.xreplace({old: image}))
+    mapped = _map_all(state, lambda e: substitute(e, {old: image}))
     mapped["inequalities"] = tuple(gs for i, gs in enumerate(mapped["inequalities"]) if i != index)
     return replace(state, domains=domains, **mapped)
 
@@ -274,7 +291,7 @@ def interior(state: State) -> State:
     old = state.symbols
     domains = tuple((n, "positive") for n, _ in state.domains)
     sub = {old[n]: make_symbol(n, "positive") for n, _ in state.domains}
-    return replace(state, domains=domains, expr=state.expr.xreplace(sub))
+    return replace(state, domains=domains, expr=substitute(state.expr, sub))
 
 
 def _clear_equality(e: sp.Expr) -> sp.Expr:
@@ -320,9 +337,9 @@ def ratio_sub(state: State, index: int, new: list[str]) -> State:
         raise StepError("the ratio substitution does not satisfy the equality")  # cannot happen; kept as a guard
     renamed = dict(zip(involved, new))
     domains = tuple((renamed.get(n, n), d) for n, d in state.domains)
-    equalities = tuple(_clear_equality(e.xreplace(sub)) for i, e in enumerate(state.equalities) if i != index)
-    inequalities = tuple((_clear_inequality(g.xreplace(sub)), st) for g, st in state.inequalities)
-    expr = sp.Add(*(t.xreplace(sub) for t in sp.Add.make_args(sp.expand(state.expr))))
+    equalities = tuple(_clear_equality(substitute(e, sub)) for i, e in enumerate(state.equalities) if i != index)
+    inequalities = tuple((_clear_inequality(substitute(g, sub)), st) for g, st in state.inequalities)
+    expr = sp.Add(*(substitute(t, sub) for t in sp.Add.make_args(sp.expand(state.expr))))
     return replace(state, domains=domains, expr=expr, equalities=equalities,
                    inequalities=inequalities)
 
@@ -361,11 +378,11 @@ def mobius(state: State, var: str, new: str, p, q, r, s) -> State:
     domains = tuple((new, d) if n == var else (n, d) for n, d in state.domains)
     # the expanded terms are the ones `polynomial_goal` reads divisors from: each is defined at every point the
     # old claim covers, so its image in lowest terms is defined at the preimage, with the same value
-    expr = sp.Add(*(sp.cancel(t.xreplace({old: image})) if t.has(old) else t
+    expr = sp.Add(*(sp.cancel(substitute(t, {old: image})) if t.has(old) else t
                     for t in sp.Add.make_args(sp.expand(state.expr))))
     return replace(state, domains=domains, expr=expr,
-                   equalities=tuple(_clear_equality(e.xreplace({old: image})) for e in state.equalities),
-                   inequalities=tuple((_clear_inequality(g.xreplace({old: image})), st)
+                   equalities=tuple(_clear_equality(substitute(e, {old: image})) for e in state.equalities),
+                   inequalities=tuple((_clear_inequality(substitute(g, {old: image})), st)
                                       for g, st in state.inequalities))
 
 
