@@ -156,8 +156,8 @@ _SPLIT_PROOF = {"equality_multipliers": ["-1", "0"], "terms": [{"kind": "mono", 
 @pytest.mark.parametrize("cert", [
     # false at x = y = 0; split by a shift of x onto u >= 0, then the roots replaced
     _forged("xy", "real", "sqrt(x*(y - 1)) + y >= 1", _SPLIT_PROOF, constraints=["x >= 0", "y >= 0"],
-            steps=[{"kind": "shift", "var": "y", "new": "v", "index": 1},
-                   {"kind": "shift", "var": "x", "new": "u", "index": 0},
+            steps=[{"kind": "shift", "vars": ["y"], "new": ["v"], "indices": [1]},
+                   {"kind": "shift", "vars": ["x"], "new": ["u"], "indices": [0]},
                    {"kind": "radical", "base": "v - 1", "q": 2, "new": "w"},
                    {"kind": "radical", "base": "u", "q": 2, "new": "s"}]),
     # the same split at parse time (nonnegative x)

@@ -547,17 +547,18 @@ def jbmo_cert():
 def test_real_variables_with_lower_bounds_are_shifted_and_their_divisors_certified_as_written(jbmo_cert):
     # x = u - 1 with u > 0 for each bound; 1 + y + z^2 becomes v + (w - 1)^2, nonnegative as written though its
     # expansion v + w^2 - 2w + 1 has mixed signs; the exact SOS terms are long (beyond the statement length limit)
-    assert [(s["kind"], s["var"], s["index"]) for s in jbmo_cert["steps"]] == [("shift", "z", 2), ("shift", "y", 1),
-                                                                                ("shift", "x", 0)]
+    assert jbmo_cert["steps"] == [{"kind": "shift", "vars": ["x", "y", "z"], "new": ["u", "v", "w"],
+                                   "indices": [0, 1, 2]}]
     assert max(len(t.get("poly", "")) for t in jbmo_cert["proof"]["terms"]) > 4000
 
 
 SHIFT_CORRUPTIONS = {
-    # the first step shifts z by its bound (index 2; the highest index goes first): x's bound is refused for z
-    "index": lambda c: c["steps"][0].update(index=0),
+    # x shifted by y's bound, y by x's: refused
+    "index": lambda c: c["steps"][0].update(indices=[1, 0, 2]),
     "positive_domain": lambda c: c["problem"].update(domain="positive"),
     "weaker_bound": lambda c: c["problem"].update(constraints=["x > -2", "y > -1", "z > -1"]),
-    "name_clash": lambda c: c["steps"][0].update(new="y"),
+    "name_clash": lambda c: c["steps"][0].update(new=["y", "v", "w"]),
+    "repeated_name": lambda c: c["steps"][0].update(new=["u", "u", "w"]),
 }
 
 
@@ -569,20 +570,20 @@ def test_corrupted_shift_certificate_rejected(jbmo_cert, name):
 def test_shift_step_is_exact_and_refuses_what_is_not_a_bound():
     problem = Problem(id="t", vars=("x", "y"), domain="real", goal="x/(1 + y) + y >= 0",
                       constraints=("2*x + 2 > 0", "y <= 3", "x + y >= 0"))
-    state = apply_step(initial_state(problem.parse()), {"kind": "shift", "var": "x", "new": "u", "index": 0})
+    state = apply_step(initial_state(problem.parse()), {"kind": "shift", "vars": ["x"], "new": ["u"], "indices": [0]})
     u, y = sp.Symbol("u", positive=True), sp.Symbol("y", real=True)
     assert state.domains == (("u", "positive"), ("y", "real")) and len(state.inequalities) == 2
     assert sp.expand(state.inequalities[1][0] - (u - 1 + y)) == 0
-    state = apply_step(state, {"kind": "shift", "var": "y", "new": "v", "index": 0})  # y = 3 - v, v >= 0
+    state = apply_step(state, {"kind": "shift", "vars": ["y"], "new": ["v"], "indices": [0]})  # y = 3 - v, v >= 0
     v = sp.Symbol("v", nonnegative=True)
     assert state.domain("v") == "nonnegative" and sp.simplify(state.expr - ((u - 1)/(4 - v) + 3 - v)) == 0
     assert sp.expand(state.inequalities[0][0] - (u + 2 - v)) == 0
     with pytest.raises(StepError, match="bound"):  # u + 2 - v involves two variables
-        apply_step(state, {"kind": "shift", "var": "u", "new": "w", "index": 0})
+        apply_step(state, {"kind": "shift", "vars": ["u"], "new": ["w"], "indices": [0]})
     with pytest.raises(StepError, match="real"):
         apply_step(initial_state(Problem(id="p", vars=("x",), domain="positive", goal="x >= 0",
                                          constraints=("x > 1",)).parse()),
-                   {"kind": "shift", "var": "x", "new": "u", "index": 0})
+                   {"kind": "shift", "vars": ["x"], "new": ["u"], "indices": [0]})
 
 
 def test_divisor_sign_is_read_from_the_written_form_only_when_it_shows_one():

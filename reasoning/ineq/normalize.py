@@ -203,8 +203,8 @@ def _product_equals_constant(state: State, e: sp.Expr) -> tuple[list[str], sp.Ra
 
 
 def _shift_steps(state: State) -> list[dict] | None:
-    """Every real variable with a bound of its own (x > -1) shifted onto a nonnegative/positive one (x = u - 1).
-    Constraints are dropped as they are used: highest index first, so the lower indices stay valid."""
+    """Every real variable with a bound of its own (x > -1) shifted onto a nonnegative/positive one (x = u - 1), in
+    one step (`transforms.shift`)."""
     chosen: dict[str, int] = {}
     for index, (g, _) in enumerate(state.inequalities):
         if len(g.free_symbols) == 1:
@@ -215,9 +215,8 @@ def _shift_steps(state: State) -> list[dict] | None:
                 chosen[name] = index
     if not chosen:
         return None
-    names = _fresh_names(state, len(chosen))
-    pairs = sorted(zip(chosen.items(), names), key=lambda pair: -pair[0][1])
-    return [{"kind": "shift", "var": var, "new": new, "index": index} for (var, index), new in pairs]
+    return [{"kind": "shift", "vars": list(chosen), "new": _fresh_names(state, len(chosen)),
+             "indices": list(chosen.values())}]
 
 
 def _ratio_constraint(state: State, index: int, e: sp.Expr) -> list[dict] | None:

@@ -13,8 +13,9 @@ A `State` says: for all values of its variables in their domains satisfying its 
 - `ratio_sub`  {index, new: [y1, ..., yk]}: equality x1*...*xk = d becomes x1 = d*y1/y2, ..., xk = yk/y1 (onto).
 - `mobius`     {var, new, p, q, r, s}: real var = (p*new + q)/(r*new + s), a bijection onto var != p/r; needs the goal
                undefined at var = p/r.
-- `shift`      {var, new, index}: a real var with the bound k*(var - c) >= 0 (> 0) at inequality `index` becomes
-               c + new (k > 0) or c - new (k < 0), new nonnegative (positive); a bijection, the bound is dropped.
+- `shift`      {vars, new, indices}: real vars, each with the bound k*(var - c) >= 0 (> 0) at its inequality index,
+               become c + new (k > 0) or c - new (k < 0), new nonnegative (positive), all at once; a bijection, the
+               bounds are dropped.
 - `ravi`       {new: [x, y, z]}: triangle sides a = y + z, b = z + x, c = x + y with x, y, z > 0; needs the three
                strict triangle constraints, which are then dropped (they hold identically).
 - `scale`      {total}: x1 + ... + xn = total > 0 added to a goal invariant under scaling x -> t*x (t > 0): nonnegative
@@ -217,32 +218,43 @@ def ravi(state: State, new: list[str]) -> State:
     return replace(state, domains=tuple((n, "positive") for n in new), **mapped)
 
 
-def shift(state: State, var: str, new: str, index: int) -> State:
-    """A real variable with a bound k*(var - c) >= 0 (> 0) as inequality `index` becomes var = c + new for k > 0, or
-    var = c - new for k < 0, with new nonnegative (positive): a bijection of the bounded reals onto new's domain, so
-    the bound is dropped. JBMO 2003's x > -1 becomes x = u - 1 with u > 0. Expressions keep their written form
-    (1 + y + z^2 becomes v + (w - 1)^2, which `polynomial_goal` can certify as a nonnegative divisor)."""
-    if var not in state.names:
-        raise StepError(f"unknown variable {var!r}")
-    _fresh(state, new)
-    if state.domain(var) != "real":
-        raise StepError("a shift substitution needs a real variable (its bound becomes the new variable's domain)")
-    if not isinstance(index, int) or not 0 <= index < len(state.inequalities):
-        raise StepError(f"no inequality constraint {index!r}")
-    g, strict = state.inequalities[index]
-    old = state.symbols[var]
-    if g.free_symbols != {old} or not g.is_polynomial(old) or sp.degree(g, old) != 1:
-        raise StepError(f"constraint {index} is not a bound on {var} alone")
-    k = sp.expand(g).coeff(old, 1)
-    c = -sp.expand(g).coeff(old, 0) / k
-    if not (k.is_Rational and c.is_Rational):
-        raise StepError(f"constraint {index} must have rational coefficients")
-    domain = "positive" if strict else "nonnegative"
-    sym = make_symbol(new, domain)
-    image = c + sym if k > 0 else c - sym
-    domains = tuple((new, domain) if n == var else (n, d) for n, d in state.domains)
-    mapped = _map_all(state, lambda e: substitute(e, {old: image}))
-    mapped["inequalities"] = tuple(gs for i, gs in enumerate(mapped["inequalities"]) if i != index)
+def shift(state: State, vars: list[str], new: list[str], indices: list[int]) -> State:
+    """Real variables with a bound k*(var - c) >= 0 (> 0) each, the inequality at its index, become var = c + new
+    for k > 0, or var = c - new for k < 0, with new nonnegative (positive): a bijection of the bounded reals onto
+    the new domain, so the bounds are dropped. JBMO 2003's x > -1 becomes x = u - 1 with u > 0. All at once, so
+    that sqrt(a*b) with a, b >= 0 becomes sqrt(u*v) and never passes through sqrt(a*v) (which SymPy would split,
+    `substitute` refuses). Expressions keep their written form (1 + y + z^2 becomes v + (w - 1)^2, which
+    `polynomial_goal` can certify as a nonnegative divisor)."""
+    if not (isinstance(vars, list) and isinstance(new, list) and isinstance(indices, list)) or \
+            not 0 < len(vars) == len(new) == len(indices):
+        raise StepError("shift needs lists vars, new and indices of one length")
+    if len(set(vars)) != len(vars) or len(set(new)) != len(new) or len(set(indices)) != len(indices):
+        raise StepError("shift needs distinct variables, new names and constraint indices")
+    mapping, domains = {}, dict(state.domains)
+    renamed = {}
+    for var, name, index in zip(vars, new, indices):
+        if var not in state.names:
+            raise StepError(f"unknown variable {var!r}")
+        _fresh(state, name)
+        if state.domain(var) != "real":
+            raise StepError("a shift substitution needs a real variable (its bound becomes the new variable's domain)")
+        if not isinstance(index, int) or not 0 <= index < len(state.inequalities):
+            raise StepError(f"no inequality constraint {index!r}")
+        g, strict = state.inequalities[index]
+        old = state.symbols[var]
+        if g.free_symbols != {old} or not g.is_polynomial(old) or sp.degree(g, old) != 1:
+            raise StepError(f"constraint {index} is not a bound on {var} alone")
+        k = sp.expand(g).coeff(old, 1)
+        c = -sp.expand(g).coeff(old, 0) / k
+        if not (k.is_Rational and c.is_Rational):
+            raise StepError(f"constraint {index} must have rational coefficients")
+        domain = "positive" if strict else "nonnegative"
+        sym = make_symbol(name, domain)
+        mapping[old] = c + sym if k > 0 else c - sym
+        renamed[var] = (name, domain)
+    domains = tuple(renamed.get(n, (n, d)) for n, d in state.domains)
+    mapped = _map_all(state, lambda e: substitute(e, mapping))
+    mapped["inequalities"] = tuple(gs for i, gs in enumerate(mapped["inequalities"]) if i not in indices)
     return replace(state, domains=domains, **mapped)
 
 
