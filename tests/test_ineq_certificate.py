@@ -210,6 +210,9 @@ def test_checker_refuses_inputs_that_would_stall_it(tmp_path):
     assert "at most" in check_certificate(many_orderings).reason
     folded = _forged("ab", "positive", "((a + b)^64)^64 >= 0", {"terms": []})
     assert check_certificate(folded).status == "malformed"
+    # long exact terms are allowed (50,000 characters a polynomial), but not without bound in all
+    huge = _forged("ab", "positive", "a + b >= 0", {"terms": [{"kind": "sq", "c": "1", "poly": "a + b"}] * 60000})
+    assert "proof longer" in check_certificate(huge).reason
     # anything else that is slow is cut by the CLI's time limit, and reported as not verified
     path = tmp_path / "slow.json"
     path.write_text(json.dumps(_forged("abcdefgh", "positive", "(a+b+c+d+e+f+g+h)^64 >= 0", {"terms": []})))

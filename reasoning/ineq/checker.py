@@ -26,6 +26,7 @@ The trusted base is this module, `transforms.py` and `parse.py`.
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass
 
 import sympy as sp
@@ -43,6 +44,7 @@ MAX_BUFFALO_VARS = 6
 # characters of one certificate polynomial: the exact SOS terms of JBMO 2003 (degree 6, three variables) carry
 # rationals of hundreds of digits and reach 6,600 characters, beyond the parser's limit for statements
 MAX_POLY_TEXT = 50_000
+MAX_PROOF_TEXT = 2_000_000  # characters of a whole proof (its JSON): bounds the parsing and squaring work (seconds)
 MAX_BOUND_DEPTH = 1  # a bounds proof's nested certificates are plain ones
 
 
@@ -340,6 +342,8 @@ def _check(cert: dict, depth: int = 0) -> CheckResult:
         raise _Invalid(f"format must be {FORMAT!r}")
     problem = Problem.from_dict(cert["problem"])
     state = initial_state(problem.parse())
+    if len(json.dumps(cert["proof"])) > MAX_PROOF_TEXT:
+        raise _Invalid(f"proof longer than {MAX_PROOF_TEXT} characters")
     steps = cert.get("steps", [])
     if len(steps) > MAX_STEPS:
         raise _Invalid(f"more than {MAX_STEPS} steps")
