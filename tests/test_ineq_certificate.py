@@ -175,6 +175,42 @@ _SPLIT_PROOF = {"equality_multipliers": ["-1", "0"], "terms": [{"kind": "mono", 
     _forged("x", "real", "1/((x + sqrt(-1))^2 + (x - sqrt(-1))^2) >= 0", {"terms": [{"kind": "mono", "c": "1"}]}),
     _forged("x", "real", "(x + sqrt(-1))^2 + (x - sqrt(-1))^2 >= 0", {"terms": [{"kind": "mono", "c": "1"}]},
             steps=[{"kind": "power_sides", "q": 2}]),
+    # (second review) a root introduced where the goal has none: w >= 0 with w^2 = y - 1 drops y < 1
+    _forged("y", "nonnegative", "y >= 1", {"equality_multipliers": ["-1"], "terms": [{"kind": "sq", "poly": "w"}]},
+            steps=[{"kind": "radical", "base": "y - 1", "q": 2, "new": "w"}]),
+    _forged("xy", "nonnegative", "y >= 1",
+            {"equality_multipliers": ["0", "-1"], "terms": [{"kind": "sq", "poly": "w"}]}, constraints=["x = 0"],
+            steps=[{"kind": "eq_rewrite", "index": 0,
+                    "expr": "sqrt(y - 1)*(x + 1) - x*sqrt(y - 1) - sqrt(y - 1) + y - 1"},
+                   {"kind": "radical", "base": "y - 1", "q": 2, "new": "w"}]),
+    # algebra that regroups a radicand into a product SymPy then splits: mobius's cancel, ratio_sub's clearing,
+    # power_sides's expand, the expansion of equality constraints at parse time
+    _forged("xyt", "real", "t^2*sqrt(x^2*y - x^2) + y >= 1",
+            {"equality_multipliers": ["-1"], "terms": [{"kind": "sq", "poly": "w"},
+                                                       {"kind": "mono", "mult": {"m": 2, "u": 1, "w": 1}}]},
+            constraints=["x >= 0", "y >= 0", "t >= 0"],
+            steps=[{"kind": "mobius", "var": "t", "new": "s", "p": "1", "q": "0", "r": "0", "s": "1"},
+                   {"kind": "shift", "vars": ["x", "y", "s"], "new": ["u", "v", "m"], "indices": [0, 1, 2]},
+                   {"kind": "radical", "base": "v - 1", "q": 2, "new": "w"}]),
+    _forged("abc", "positive", "c >= 1", {"equality_multipliers": ["-1"], "terms": [{"kind": "sq", "poly": "w"}]},
+            constraints=["a*b = 1", "sqrt((a-b)^2*c - (a-b)^2) >= 0"],
+            steps=[{"kind": "ratio_sub", "index": 0, "new": ["p", "q"]},
+                   {"kind": "radical", "base": "c - 1", "q": 2, "new": "w"}]),
+    _forged("xy", "real", "1 >= (((x+1)^2 - 2*x - 1)*y)^(1/4) + y*(y - 2)",
+            {"equality_multipliers": ["-w^2", "-w^12 + 2*w^8 - 2*w^5*z - w^4", "0"],
+             "terms": [{"kind": "mono", "c": "2", "mult": {"z": 1, "w": 5, "g0": 1}},
+                       {"kind": "sq", "poly": "w^4 - 1"}, {"kind": "sq", "poly": "w^4 - 1", "mult": {"g0": 1, "w": 4}}]},
+            constraints=["x = 0", "x >= 0", "y >= -1", "y <= 2"],
+            steps=[{"kind": "power_sides", "q": 2}, {"kind": "shift", "vars": ["x", "y"], "new": ["u", "v"],
+                                                     "indices": [0, 1]},
+                   {"kind": "radical", "base": "v - 1", "q": 4, "new": "w"},
+                   {"kind": "radical", "base": "u", "q": 2, "new": "z"}]),
+    _forged("xy", "real", "y >= 0",
+            {"equality_multipliers": ["0", "-1", "0"], "terms": [{"kind": "sq", "poly": "w^2"}]},
+            constraints=["(((x+1)^2 - 2*x - 1)*y)^(1/4) = 0", "x >= 0", "y >= -1"],
+            steps=[{"kind": "shift", "vars": ["x", "y"], "new": ["u", "v"], "indices": [0, 1]},
+                   {"kind": "radical", "base": "v - 1", "q": 4, "new": "w"},
+                   {"kind": "radical", "base": "u", "q": 2, "new": "z"}]),
 ])
 def test_forged_certificates_relying_on_sympy_rewriting_roots_are_rejected(cert):
     assert not check_certificate(cert).valid
@@ -197,6 +233,15 @@ def test_statements_whose_roots_sympy_would_rewrite_are_refused_with_the_place()
     # a positive factor may be split off: sqrt(x*(y - 1)) is sqrt(x)*sqrt(y - 1) wherever either is defined
     xp = sp.Symbol("x", positive=True)
     assert parse_math("sqrt(x*(y - 1))", {"x": xp, "y": y}) == sp.sqrt(xp) * sp.sqrt(y - 1)
+
+
+def test_algebra_on_expressions_with_roots_keeps_each_root_whole():
+    # expanding ((x + 1)^2 - 2x - 1)*y under a root would give x^2*y, which SymPy splits into |x|*sqrt(y)
+    problem = Problem(id="e", vars=("x", "y"), domain="real", goal="y >= 0",
+                      constraints=("(((x+1)^2 - 2*x - 1)*y)^(1/4) = 0",))
+    (equality,) = problem.parse().equalities
+    assert not equality.has(sp.Abs) and any(n.is_Pow and n.exp == sp.Rational(1, 4) and n.base.has(sp.Symbol("y", real=True))
+                                            for n in sp.preorder_traversal(equality))
 
 
 def test_checker_refuses_inputs_that_would_stall_it(tmp_path):

@@ -33,6 +33,28 @@ class ParseError(ValueError):
     """The text is not a statement this grammar accepts; the message names the position."""
 
 
+def with_roots_held(fn, expr: sp.Expr):
+    """fn(expr) (expand, together, cancel, ...) with every outermost root (non-integer power) held as an opaque
+    symbol and put back after: algebra must not regroup a radicand into a product that SymPy then splits, as
+    ((x + 1)^2 - 2x - 1)*y under a root would become x^2*y and then |x|*sqrt(y), undefined for y < 0 at x = 0.
+    A result may be a tuple of expressions (sp.fraction)."""
+    held: dict[sp.Expr, sp.Dummy] = {}
+
+    def hide(e: sp.Expr) -> sp.Expr:
+        if e.is_Pow and not e.exp.is_Integer:
+            return held.setdefault(e, sp.Dummy())
+        if not e.args:
+            return e
+        return e.func(*(hide(a) for a in e.args))
+
+    hidden = hide(expr)
+    if not held:
+        return fn(expr)
+    back = {d: root for root, d in held.items()}
+    result = fn(hidden)
+    return tuple(r.xreplace(back) for r in result) if isinstance(result, tuple) else result.xreplace(back)
+
+
 def checked_power(base: sp.Expr, exponent: sp.Rational, where: str, error: type[Exception]) -> sp.Expr:
     """base**exponent as SymPy evaluates it, refused (raising `error`) where that evaluation would change what the
     expression says or cost too much:
@@ -52,6 +74,8 @@ def checked_power(base: sp.Expr, exponent: sp.Rational, where: str, error: type[
     if value.has(sp.I, sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise error(f"{where}: not a real number")
     for node in sp.preorder_traversal(value):
+        if node.is_Pow and not node.exp.is_Integer and node.base.is_number and node.base.is_negative:
+            raise error(f"{where}: root of a negative number")  # cbrt(-x) is (-1)^(1/3)*x^(1/3)
         if node.is_Pow and node.exp.is_Integer and abs(node.exp) > MAX_EXPONENT:
             raise error(f"{where}: powers fold past exponent {MAX_EXPONENT}")
         if node.is_Rational and max(abs(node.p), node.q).bit_length() > MAX_NUMBER_BITS:

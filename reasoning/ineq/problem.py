@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from reasoning.ineq.parse import ParseError, parse_relation
+from reasoning.ineq.parse import ParseError, parse_relation, with_roots_held
 
 DOMAINS = ("positive", "nonnegative", "real")
 TIERS = ("easy", "medium", "hard")
@@ -96,7 +96,7 @@ class Problem:
         for text in self.constraints:
             left, cop, right = parse_relation(text, names)
             if cop == "=":
-                equalities.append(sp.expand(left - right))
+                equalities.append(with_roots_held(sp.expand, left - right))
             elif cop in (">=", ">"):
                 inequalities.append((left - right, cop == ">"))
             else:

@@ -40,7 +40,7 @@ from functools import lru_cache
 
 import sympy as sp
 
-from reasoning.ineq.parse import ParseError, checked_power, parse_math, parse_rational
+from reasoning.ineq.parse import ParseError, checked_power, parse_math, parse_rational, with_roots_held
 from reasoning.ineq.problem import ParsedProblem, make_symbol
 
 MAX_POWER_SUB = 12  # largest k in var = new**k
@@ -142,9 +142,9 @@ def power_sub(state: State, var: str, new: str, k: int) -> State:
 
 def _clear_monomial(expr: sp.Expr, sym: sp.Symbol) -> sp.Expr:
     """expr * sym**j for the least j making it free of negative powers of sym (sym > 0, so signs are kept)."""
-    expanded = sp.expand(expr)
+    expanded = with_roots_held(sp.expand, expr)
     low = min((term.as_powers_dict().get(sym, 0) for term in sp.Add.make_args(expanded)), default=0)
-    return sp.expand(expanded * sym ** (-low)) if low < 0 else expanded
+    return with_roots_held(sp.expand, expanded * sym ** (-low)) if low < 0 else expanded
 
 
 def eq_rewrite(state: State, index: int, expr: str) -> State:
@@ -156,6 +156,9 @@ def eq_rewrite(state: State, index: int, expr: str) -> State:
         raise StepError(f"no equality number {index}")
     gens = [state.symbols[n] for n in state.names]
     new = parse_math(str(expr), state.symbols)
+    roots = {node for node in sp.preorder_traversal(new) if node.is_Pow and not node.exp.is_Integer}
+    if roots - set(sp.preorder_traversal(state.expr)):  # a new root could be undefined where the goal is defined
+        raise StepError("the rewritten goal may only use roots that the goal has")
     for node in sp.preorder_traversal(new):
         if node.is_Pow and node.exp.is_Rational and node.exp < 0:
             base = sp.Poly(sp.fraction(sp.together(node.base))[0], *gens)
@@ -163,7 +166,7 @@ def eq_rewrite(state: State, index: int, expr: str) -> State:
             if any(c < 0 for c in base.coeffs()) or base.is_zero or \
                     any(state.domain(n) != "positive" for n in used):
                 raise StepError(f"divisor {node.base} of the rewritten goal may vanish")
-    num, _ = sp.fraction(sp.together(state.expr - new))
+    num, _ = with_roots_held(lambda e: sp.fraction(sp.together(e)), state.expr - new)
     try:
         q, r = sp.div(sp.Poly(sp.expand(num), *gens), sp.Poly(state.equalities[index], *gens))
     except sp.PolynomialError:
@@ -191,9 +194,15 @@ def radical(state: State, base: str, q: int, new: str) -> State:
     if any(d == "real" for _, d in state.domains):
         raise StepError("radicals are only handled over nonnegative variables")
     base_expr = parse_math(base, state.symbols)
+    # new >= 0 with new**q = base restricts to base >= 0: sound only where base's roots already make the goal or a
+    # constraint undefined elsewhere
+    if not any(node.is_Pow and node.base == base_expr and not node.exp.is_Integer and (node.exp * q).is_Integer
+               for e in (state.expr, *state.equalities, *(g for g, _ in state.inequalities))
+               for node in sp.preorder_traversal(e)):
+        raise StepError(f"no root of {base} with order dividing {q} in the goal or constraints")
     sym = make_symbol(new, "nonnegative")
     mapped = _map_all(state, lambda e: _replace_radical(e, base_expr, q, sym))
-    mapped["equalities"] = mapped["equalities"] + (sp.expand(sym**q - base_expr),)
+    mapped["equalities"] = mapped["equalities"] + (with_roots_held(sp.expand, sym**q - base_expr),)
     return replace(state, domains=state.domains + ((new, "nonnegative"),), **mapped)
 
 
@@ -308,14 +317,14 @@ def interior(state: State) -> State:
 
 def _clear_equality(e: sp.Expr) -> sp.Expr:
     """The numerator of e in lowest terms: it vanishes wherever e is defined and 0 (the zero set can only grow)."""
-    num, _ = sp.fraction(sp.cancel(sp.together(e)))
-    return sp.expand(num)
+    num, _ = with_roots_held(lambda x: sp.fraction(sp.cancel(sp.together(x))), e)
+    return with_roots_held(sp.expand, num)
 
 
 def _clear_inequality(g: sp.Expr) -> sp.Expr:
     """num * den for g = num / den in lowest terms: the same sign wherever g is defined (den != 0 there)."""
-    num, den = sp.fraction(sp.cancel(sp.together(g)))
-    return sp.expand(num * den)
+    num, den = with_roots_held(lambda x: sp.fraction(sp.cancel(sp.together(x))), g)
+    return with_roots_held(sp.expand, num * den)
 
 
 def ratio_sub(state: State, index: int, new: list[str]) -> State:
@@ -351,7 +360,7 @@ def ratio_sub(state: State, index: int, new: list[str]) -> State:
     domains = tuple((renamed.get(n, n), d) for n, d in state.domains)
     equalities = tuple(_clear_equality(substitute(e, sub)) for i, e in enumerate(state.equalities) if i != index)
     inequalities = tuple((_clear_inequality(substitute(g, sub)), st) for g, st in state.inequalities)
-    expr = sp.Add(*(substitute(t, sub) for t in sp.Add.make_args(sp.expand(state.expr))))
+    expr = sp.Add(*(substitute(t, sub) for t in sp.Add.make_args(with_roots_held(sp.expand, state.expr))))
     return replace(state, domains=domains, expr=expr, equalities=equalities,
                    inequalities=inequalities)
 
@@ -390,8 +399,8 @@ def mobius(state: State, var: str, new: str, p, q, r, s) -> State:
     domains = tuple((new, d) if n == var else (n, d) for n, d in state.domains)
     # the expanded terms are the ones `polynomial_goal` reads divisors from: each is defined at every point the
     # old claim covers, so its image in lowest terms is defined at the preimage, with the same value
-    expr = sp.Add(*(sp.cancel(substitute(t, {old: image})) if t.has(old) else t
-                    for t in sp.Add.make_args(sp.expand(state.expr))))
+    expr = sp.Add(*(with_roots_held(sp.cancel, substitute(t, {old: image})) if t.has(old) else t
+                    for t in sp.Add.make_args(with_roots_held(sp.expand, state.expr))))
     return replace(state, domains=domains, expr=expr,
                    equalities=tuple(_clear_equality(substitute(e, {old: image})) for e in state.equalities),
                    inequalities=tuple((_clear_inequality(substitute(g, {old: image})), st)
@@ -455,7 +464,7 @@ def power_sides(state: State, q: int) -> State:
         raise StepError("power_sides needs the positive side of the goal syntactically nonnegative")
     if q % 2 and not _nonnegative(N, state):
         raise StepError("power_sides with an odd power needs both sides of the goal syntactically nonnegative")
-    return replace(state, expr=sp.expand(P**q - N**q))
+    return replace(state, expr=with_roots_held(sp.expand, P**q - N**q))
 
 
 STEPS = {"eq_rewrite": eq_rewrite, "interior": interior, "power_sub": power_sub, "radical": radical, "ravi": ravi,
