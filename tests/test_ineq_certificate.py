@@ -255,6 +255,17 @@ def test_checker_refuses_inputs_that_would_stall_it(tmp_path):
     assert "at most" in check_certificate(many_orderings).reason
     folded = _forged("ab", "positive", "((a + b)^64)^64 >= 0", {"terms": []})
     assert check_certificate(folded).status == "malformed"
+    # short texts that expand or multiply into huge polynomials (found in review)
+    blowup = _forged("abcdefgh", "positive", "a + b + c + d + e + f + g + h >= 0", {"terms": [{"kind": "sq", "poly": "(a+b+c+d+e+f+g+h)^64"}]})
+    assert "would expand" in check_certificate(blowup).reason
+    big_power = _forged("ab", "positive", "a >= 0", {"terms": [{"kind": "mono", "mult": {"a": 10**9}}]})
+    assert "multiplier power" in check_certificate(big_power).reason
+    merged = _forged("ab", "positive", "(a + b)^64*(a + b)^64*(a + b)^64 >= 0", {"terms": []})
+    assert check_certificate(merged).status == "malformed"
+    # a constant radical where the step needs a rational: a status, not an exception
+    coerce = _forged("xy", "positive", "x + y >= 0", {"terms": []}, constraints=["x*y = sqrt(2)"],
+                     steps=[{"kind": "eq_root", "index": 0, "k": 2}])
+    assert check_certificate(coerce).status in ("invalid", "malformed")
     # long exact terms are allowed (50,000 characters a polynomial), but not without bound in all
     huge = _forged("ab", "positive", "a + b >= 0", {"terms": [{"kind": "sq", "c": "1", "poly": "a + b"}] * 60000})
     assert "proof longer" in check_certificate(huge).reason

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from dataclasses import dataclass
 
 import sympy as sp
@@ -44,6 +45,8 @@ MAX_BUFFALO_VARS = 6
 # characters of one certificate polynomial: the exact SOS terms of JBMO 2003 (degree 6, three variables) carry
 # rationals of hundreds of digits and reach 6,600 characters, beyond the parser's limit for statements
 MAX_POLY_TEXT = 50_000
+MAX_EXPANDED_TERMS = 200_000  # bound on a certificate polynomial's terms before expanding it ((a+...+h)^64 is 20 chars)
+MAX_TERM_POWER = 64  # of a variable or constraint in a multiplier, and of an amgm point's exponents
 MAX_PROOF_TEXT = 2_000_000  # characters of a whole proof (its JSON): bounds the parsing and squaring work (seconds)
 MAX_BOUND_DEPTH = 1  # a bounds proof's nested certificates are plain ones
 
@@ -71,6 +74,22 @@ def _rational(text) -> sp.Rational:
         raise _Invalid(f"not a rational number: {text!r}") from None
 
 
+def _term_bound(e: sp.Expr) -> int:
+    """An upper bound on the number of terms of e expanded (capped far above MAX_EXPANDED_TERMS)."""
+    cap = 10 * MAX_EXPANDED_TERMS
+    if e.is_Add:
+        return min(cap, sum(_term_bound(a) for a in e.args))
+    if e.is_Mul:
+        out = 1
+        for a in e.args:
+            out = min(cap, out * _term_bound(a))
+        return out
+    if e.is_Pow and e.exp.is_Integer and e.exp > 1:
+        n, k = _term_bound(e.base), int(e.exp)
+        return cap if n > cap else min(cap, math.comb(n + k - 1, k))
+    return 1
+
+
 def _polynomial(text, state: State, gens, what: str) -> sp.Poly:
     """`text` as a polynomial with rational coefficients in `gens`, converted before any arithmetic.
 
@@ -78,7 +97,10 @@ def _polynomial(text, state: State, gens, what: str) -> sp.Poly:
     equality abc - 1 would cancel to a constant that holds nowhere on the constraint set.
     """
     try:
-        return sp.Poly(parse_math(str(text), state.symbols, MAX_POLY_TEXT), *gens, domain="QQ")
+        expr = parse_math(str(text), state.symbols, MAX_POLY_TEXT)
+        if _term_bound(expr) > MAX_EXPANDED_TERMS:
+            raise _Invalid(f"{what} would expand to more than {MAX_EXPANDED_TERMS} terms")
+        return sp.Poly(expr, *gens, domain="QQ")
     except ParseError as error:
         raise _Invalid(f"{what} must be a polynomial with rational coefficients: {error}") from error
     except (sp.PolynomialError, sp.polys.polyerrors.CoercionFailed, sp.polys.polyerrors.GeneratorsNeeded) as error:
@@ -90,8 +112,8 @@ def _multiplier(state: State, mult: dict, gens, strict_needed: bool) -> tuple[sp
     value, positive = sp.Integer(1), True
     symbols = state.symbols
     for key, power in mult.items():
-        if not isinstance(power, int) or power < 0:
-            raise _Invalid(f"multiplier power must be a nonnegative integer: {key}^{power!r}")
+        if not isinstance(power, int) or not 0 <= power <= MAX_TERM_POWER:
+            raise _Invalid(f"multiplier power must be an integer in 0..{MAX_TERM_POWER}: {key}^{power!r}")
         if key in symbols:
             domain = state.domain(key)
             if domain == "real" and power % 2:
@@ -116,8 +138,9 @@ def _check_amgm(state: State, term: dict) -> sp.Expr:
     if any(w < 0 for w in weights) or sum(weights) != 1:
         raise _Invalid("amgm weights must be nonnegative and sum to 1")
     target = [sum(w * p[i] for w, p in zip(weights, points)) for i in range(len(names))]
-    if any(not t.is_Integer for t in target) or any(not isinstance(e, int) or e < 0 for p in points for e in p):
-        raise _Invalid("amgm exponents must be nonnegative integers with an integral weighted mean")
+    if any(not t.is_Integer for t in target) or \
+            any(not isinstance(e, int) or not 0 <= e <= MAX_TERM_POWER for p in points for e in p):
+        raise _Invalid(f"amgm exponents must be integers in 0..{MAX_TERM_POWER} with an integral weighted mean")
     for i, name in enumerate(names):
         # sum w |x|^a >= |x|^b >= x^b, and |x|^a = x^a for even a: only the points need even exponents
         if state.domain(name) == "real" and any(p[i] % 2 for p in points):
@@ -396,5 +419,6 @@ def check_certificate(cert: dict, expected: Problem | None = None, _depth: int =
         return CheckResult("invalid", str(error))
     except StepError as error:
         return CheckResult("invalid", f"step: {error}")
-    except (ParseError, KeyError, TypeError, AttributeError, sp.PolynomialError) as error:
+    except (ParseError, KeyError, TypeError, AttributeError, ArithmeticError, sp.PolynomialError,
+            sp.polys.polyerrors.BasePolynomialError) as error:  # CoercionFailed: sqrt(2) where a rational is needed
         return CheckResult("malformed", f"{type(error).__name__}: {error}")

@@ -156,7 +156,11 @@ class _Parser:
             if op == "/" and right == 0:
                 raise ParseError("division by zero")
             factors.append(right if op == "*" else 1 / right)
-        return sp.Mul(*factors)
+        value = sp.Mul(*factors)
+        for factor in sp.Mul.make_args(value):  # repeated factors merge: (a + b)^64*(a + b)^64 is (a + b)^128
+            if factor.is_Pow and factor.exp.is_Integer and abs(factor.exp) > MAX_EXPONENT:
+                raise ParseError(f"product folds past exponent {MAX_EXPONENT}: {factor.base}")
+        return value
 
     def unary(self) -> sp.Expr:
         self.depth += 1
