@@ -181,6 +181,11 @@ class LearnedPolicy(Policy):
     policy does not read; a file lists the features it reads, so files trained before a feature was added keep
     loading.
 
+    With 35 more bundled problems (201; 87 held-out, stop 30), one fresh run read 124, 123 and 130 (mean 125.7)
+    against the heuristic's 176 (28.6% fewer); the same policies with the prover's later steps (`shift`, two-round
+    `power_sides`) 125, 124 and 130 against 179 (126.3, 29.4% fewer), and policies retrained on that prover's
+    explorations of the training split 130, 129 and 127 (128.7, 28.1% fewer).
+
     Tried and not kept (held-out nodes over member seeds 0/10/20 unless said; the notes of issue 5 have the rest):
     - which finisher families already failed at a node, with its untried actions re-scored after each failure:
       120.0 against 117.7 on one run's data; real-prover CV (`benchmarks/policy_cv.py`) 142.7 against 141.0;
