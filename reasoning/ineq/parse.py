@@ -25,7 +25,6 @@ MAX_EXPONENT = 64  # |integer exponent| allowed in `x^n`, so `2^2^2^2^2` cannot 
 RELATIONS = (">=", "<=", ">", "<", "=")
 _TOKEN = re.compile(r"\s*(?:(\d+\.\d*|\.\d+|\d+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|>=|<=|==|[-+*/^(),<>=]))")
 _ROOTS = {"sqrt": sp.Rational(1, 2), "cbrt": sp.Rational(1, 3)}
-_FUNCTIONS = tuple(_ROOTS)
 MAX_NUMBER_BITS = 20000  # of a numerator or denominator a power evaluates to: ((2^64)^64)^64 would need 32 KiB
 
 
@@ -194,7 +193,7 @@ class _Parser:
         if kind == "num":
             return sp.Rational(value)
         if kind == "name":
-            if value in _FUNCTIONS:
+            if value in _ROOTS:
                 self.take("(")
                 inner = self.sum()
                 self.take(")")

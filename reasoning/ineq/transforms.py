@@ -239,8 +239,7 @@ def shift(state: State, vars: list[str], new: list[str], indices: list[int]) -> 
         raise StepError("shift needs lists vars, new and indices of one length")
     if len(set(vars)) != len(vars) or len(set(new)) != len(new) or len(set(indices)) != len(indices):
         raise StepError("shift needs distinct variables, new names and constraint indices")
-    mapping, domains = {}, dict(state.domains)
-    renamed = {}
+    mapping, renamed = {}, {}
     for var, name, index in zip(vars, new, indices):
         if var not in state.names:
             raise StepError(f"unknown variable {var!r}")
