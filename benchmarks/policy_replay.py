@@ -98,13 +98,13 @@ def collect(out: Path, timeout: float, synthetic: int = 0, snapshots: bool = Fal
         listed.setdefault(last[0], []).extend(name for name, _ in found)
         return found
 
-    def raw(trace):  # replaces _clean: rows (features, action, outcome, node, child, seconds) + the listing
-        rows = [list(row) + [round(d, 4)] for row, d in zip(trace, durations)]
+    def raw(trace, cut, open_nodes):  # replaces _labels: rows (features, action, outcome, node, child, seconds)
+        rows = [list(row) + [round(d, 4)] for row, d in zip(trace, durations)]  # + the listing
         rows.append(["moves", dict(listed), dict(features)] + ([dict(snaps)] if snapshots else []))
         durations.clear(), listed.clear(), features.clear(), snaps.clear()
-        return rows
+        return {"trace": rows, "cut_short": sorted(cut), "open_subtrees": []}
 
-    search._actions, search.candidate_steps, search._clean = listing_actions, listing_candidates, raw
+    search._actions, search.candidate_steps, search._labels = listing_actions, listing_candidates, raw
     search._run_finisher, search.apply_macro = timed(search._run_finisher), timed(search.apply_macro)
     problems = load_problems(bundled_path())
     if synthetic:
