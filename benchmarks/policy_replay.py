@@ -5,6 +5,8 @@
         [--snapshots]  # ~37 min
     python benchmarks/policy_replay.py replay runs/policy_replay/traces.jsonl [runs/policy_replay_synth/traces.jsonl] \
         [--seeds 3]   # ~12 min with 1000 synthetic problems and 3 seeds
+    python benchmarks/policy_replay.py compare runs/policy_replay/traces.jsonl runs/ineq_bench/synthetic/traces.jsonl \
+        --option base= --option unbagged=members=3,bagging=false [--folds 4] [--seeds 6]  # ~10 min per option
 
 `collect` runs exploring heuristic searches of every bundled problem (as `reasoning ineq bench --explore` does) but
 keeps, for each problem, the whole tree: every attempt with its outcome (closed the goal / failed / made child
@@ -49,7 +51,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import reasoning.ineq.search as search  # noqa: E402
-from reasoning.ineq.policy import EPOCHS, HeuristicPolicy, LearnedPolicy  # noqa: E402
+from reasoning.ineq.policy import EPOCHS, SCORING_SETTINGS, HeuristicPolicy, LearnedPolicy, trace_samples  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ineq_bench import split_of, synthetic_training_problems  # noqa: E402  (the same split and problems)
@@ -195,9 +197,11 @@ def problem_ids(trees: dict, ids: list[str]) -> list[str]:
     return [i for i in ids for n in trees[i].values() for _, o, _, _ in n["acts"] if o != "untried"]
 
 
-def cv_fold(problem_id: str) -> int:
-    """The cross-validation fold (0 or 1) of a training-split problem (also `policy_cv.py`'s)."""
-    return int(hashlib.sha256((problem_id + "cv").encode()).hexdigest(), 16) % 2
+def cv_fold(problem_id: str, folds: int = 2) -> int:
+    """The cross-validation fold (0 to folds - 1) of a training-split problem (the 2 folds are also
+    `policy_cv.py`'s)."""
+    salt = "cv" if folds == 2 else f"cv{folds}"
+    return int(hashlib.sha256((problem_id + salt).encode()).hexdigest(), 16) % folds
 
 
 def seed_problem(synthetic_id: str, train: list[str]) -> str | None:
@@ -265,6 +269,46 @@ def report(path: Path, synthetic: list[Path], seeds: int = 3) -> None:
                   f"{_spread(cv):>15} | {min(s for s, _ in held):3d}, {_spread(nodes)}", flush=True)
 
 
+def compare(path: Path, synthetic: list[Path], options: list[str], folds: int = 4, seeds: int = 6) -> None:
+    """Training options (`policy_cv.py`'s syntax: 'name=key=value,...', 'name=' the defaults) compared by k-fold
+    cross-validation on the training split of the recorded trees, and read on the held-out split's trees.
+
+    Unlike `report`, the synthetic problems come from an `ineq_bench.py` run's `synthetic/traces.jsonl` (no trees
+    needed: they only train), each fold taking the rewrites of its own training problems."""
+    from policy_cv import parse_option
+
+    trees = load(path)
+    rows = [json.loads(line) for p in synthetic for line in p.read_text().splitlines() if line.strip()]
+    parts = {p: sorted(i for i in trees if split_of(i) == p) for p in ("train", "heldout")}
+    train = parts["train"]
+    seed_of = {row["id"]: seed_problem(row["id"], train) for row in rows}
+    fold = {i: cv_fold(i, folds) for i in train}
+
+    def fit(ids: list[str], scoring: dict, **training) -> LearnedPolicy:
+        keep = set(ids)
+        extra, extra_ids = trace_samples([row for row in rows if seed_of[row["id"]] in keep])
+        policy = LearnedPolicy.train(samples(trees, ids) + extra, problems=problem_ids(trees, ids) + extra_ids,
+                                     **training)
+        return replace(policy, **scoring)
+
+    heuristic = HeuristicPolicy().score
+    print(f"heuristic: cv {total(trees, train, heuristic)[1]} nodes, "
+          f"held-out {total(trees, parts['heldout'], heuristic)} (solved, nodes); {len(rows)} synthetic problems; "
+          f"{folds} folds, member seeds 0 to {10 * (seeds - 1)}")
+    for text in options:
+        name, settings = parse_option(text)
+        scoring = {k: v for k, v in settings.items() if k in SCORING_SETTINGS}
+        training = {k: (tuple(v) if k == "exclude" else v) for k, v in settings.items() if k not in scoring}
+        cv, held = [], []
+        for seed in range(0, 10 * seeds, 10):
+            cv.append(sum(total(trees, [i for i in train if fold[i] == k],
+                                fit([i for i in train if fold[i] != k], scoring, seed=seed, **training).score)[1]
+                          for k in range(folds)))
+            held.append(total(trees, parts["heldout"], fit(train, scoring, seed=seed, **training).score))
+        print(f"{name:>12}: cv {_spread(cv)} | held-out {_spread([n for _, n in held])}, solved "
+              f"{min(s for s, _ in held)}-{max(s for s, _ in held)}", flush=True)
+
+
 def _spread(values: list[int]) -> str:
     return f"{sum(values) / len(values):.1f} ({min(values)}-{max(values)})"
 
@@ -286,9 +330,17 @@ def main() -> None:
     r.add_argument("--seeds", type=int, default=3,
                    help="train each configuration this many times (member seeds 0, 10, ...): a network's held-out "
                         "nodes move by several nodes with its seed alone")
+    m = sub.add_parser("compare", help="training options by k-fold CV on the training split's trees")
+    m.add_argument("traces", type=Path, help="a `collect` run's traces.jsonl (every bundled problem)")
+    m.add_argument("synthetic", type=Path, nargs="*", help="an ineq_bench.py run's synthetic/traces.jsonl")
+    m.add_argument("--option", action="append", required=True, help="'name=key=value,...' ('name=': defaults)")
+    m.add_argument("--folds", type=int, default=4)
+    m.add_argument("--seeds", type=int, default=6)
     args = parser.parse_args()
     if args.cmd == "collect":
         collect(args.out, args.timeout, args.synthetic, args.snapshots)
+    elif args.cmd == "compare":
+        compare(args.traces, args.synthetic, args.option, args.folds, args.seeds)
     else:
         report(args.traces, args.synthetic, args.seeds)
 

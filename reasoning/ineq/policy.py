@@ -194,7 +194,8 @@ class LearnedPolicy(Policy):
     the problems). 9 members without bagging did not help (held-out 126, 130 and 129 against 125, 124 and 130 on
     one run's data).
     - Leak-free 4-fold cross-validation on the training split, replaying trees the current prover recorded
-      (`policy_replay.py collect`), member seeds 0 to 50: 170.7 nodes (166-175) against 174.7 (171-182) for
+      (`policy_replay.py collect`, then `compare TREES SYNTHETIC --option base= --option
+      unbagged=members=3,bagging=false`), member seeds 0 to 50: 170.7 nodes (166-175) against 174.7 (171-182) for
       3 unbagged members; the seeds' spread narrowed too. The replay's 2-fold CV could not tell them apart
       (175.2 against 173.7), its held-out replay read 125.3 against 128.3. Temperature 3 instead of 4 read
       worse in the 4-fold CV (172.0 against 170.7 bagged, 175.7 against 174.7 not), so `TEMPERATURE` stays.
