@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -177,6 +178,9 @@ def test_bagged_members_each_train_on_a_bootstrap_of_the_problems():
     leaning = bagged.logits(f, "lp")
     assert min(leaning) < -0.3 and max(leaning) > 0.3
     assert LearnedPolicy.train(samples, problems=ids, members=5).logits(f, "lp") == leaning
+    # one problem, drawn 0 times by some member's bootstrap: that member trains on it anyway
+    alone = LearnedPolicy.train(samples[:1], problems=ids[:1], members=5, epochs=20).logits(f, "lp")
+    assert all(math.isfinite(z) and z > 0 for z in alone)
 
 
 def test_tuned_policy_is_the_default_and_policies_differ_in_kind():

@@ -331,8 +331,9 @@ class LearnedPolicy(Policy):
             if bagging and problems is not None and members > 1:
                 # a bootstrap of the problems: each problem weighed by a Poisson(1) draw, seeded like the member
                 draw = dict(zip(sorted(counts), np.random.default_rng(seed + k).poisson(1.0, len(counts))))
-                member_weight = sample_weight * torch.tensor([float(draw[p]) for p in problems])
-                member_weight = member_weight / member_weight.mean()
+                drawn = sample_weight * torch.tensor([float(draw[p]) for p in problems])
+                if drawn.sum() > 0:  # with very few problems every draw can be 0: then the member sees them all
+                    member_weight = drawn / drawn.mean()
             net = torch.nn.Sequential(torch.nn.Linear(X.shape[1], hidden), torch.nn.Tanh(),
                                       torch.nn.Linear(hidden, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 1))
             optimiser = torch.optim.Adam(net.parameters(), lr=1e-2, weight_decay=weight_decay)
