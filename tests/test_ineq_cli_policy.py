@@ -181,6 +181,11 @@ def test_bagged_members_each_train_on_a_bootstrap_of_the_problems():
     # one problem, drawn 0 times by some member's bootstrap: that member trains on it anyway
     alone = LearnedPolicy.train(samples[:1], problems=ids[:1], members=5, epochs=20).logits(f, "lp")
     assert all(math.isfinite(z) and z > 0 for z in alone)
+    # the members run stacked: each logit is that member's own network on the standardised features
+    x = (featurize(f, "lp") - bagged.mean) / bagged.std
+    for member, z in zip(bagged.layers, leaning):
+        (w1, b1), (w2, b2), (w3, b3) = member
+        assert z == pytest.approx(float((np.tanh(np.tanh(x @ w1 + b1) @ w2 + b2) @ w3 + b3)[0]), abs=1e-9)
 
 
 def test_tuned_policy_is_the_default_and_policies_differ_in_kind():

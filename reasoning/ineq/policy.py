@@ -262,18 +262,21 @@ class LearnedPolicy(Policy):
     actions: tuple[str, ...] = ACTIONS  # those of its one-hot (files saved before an action was added list fewer)
     uses_goal_features = True
 
+    def __post_init__(self) -> None:
+        # the members' layers stacked, (members, in, out) weights and (members, 1, out) biases, so that `logits` runs
+        # every member in one matrix product per layer: with 25 members a loop over them cost 170 us per score
+        self._stacked = [(np.stack([m[k][0] for m in self.layers]), np.stack([m[k][1] for m in self.layers])[:, None])
+                         for k in range(len(self.layers[0]))]
+
     def logits(self, f: dict[str, float], action: str) -> list[float]:
         """Each member's logit of P(action succeeds)."""
         x = (featurize(f, action, self.state_features, self.target_features, self.actions) - self.mean) / self.std
-        out = []
-        for member in self.layers:
-            h = x
-            for k, (w, b) in enumerate(member):
-                h = h @ w + b
-                if k < len(member) - 1:
-                    h = np.tanh(h)
-            out.append(float(h[0]))
-        return out
+        h = x[None, None, :]
+        for k, (w, b) in enumerate(self._stacked):
+            h = h @ w + b
+            if k < len(self._stacked) - 1:
+                h = np.tanh(h)
+        return h[:, 0, 0].tolist()
 
     def probability(self, f: dict[str, float], action: str) -> float:
         return self.probability_of(self.logits(f, action))
