@@ -211,7 +211,7 @@ class LearnedPolicy(Policy):
       127, 125, 125 (125.7) with 15 and 123, 126, 124 (124.3, 30.5% fewer) with 25. The 4-fold CV
       (`compare`, that run's synthetic traces) read 171.3 (170-174) for 15 members against 172.0 (169-175) for 9,
       and 127.7 against 129.7 held out in replay. More members only average more bootstraps (less variance from
-      the member seeds); training one policy takes about 2 minutes, and the saved file is about 2 MB.
+      the member seeds); training one policy takes about 95 s, and the saved file is about 2 MB.
 
     Tried and not kept (held-out nodes over member seeds 0/10/20 unless said; the notes of issue 5 have the rest):
     - which finisher families already failed at a node, with its untried actions re-scored after each failure:
